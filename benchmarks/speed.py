@@ -1,0 +1,82 @@
+"""Speed of vaebook's trainer against plain Keras ``model.fit``, measured in one run.
+
+    python benchmarks/speed.py            # about two minutes on 2 cores
+    python benchmarks/speed.py --quick    # fewer epochs, for a smoke test
+
+Prints steps per second of ``vaebook.train`` (the whole-epoch XLA loop) and of ``model.fit``
+(the same VAE, data, loss and optimizer, with Keras's default ``jit_compile="auto"``), their
+ratio, the wall time of the report's full run (1,000 epochs, 100,000 steps, compilation and the
+distance evaluations included), peak memory, and the sweep's throughput in model-steps per
+second with one process per core against training the same runs one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+
+import vaebook
+from vaebook.sweep import train_many
+from vaebook.train import build_model
+
+
+def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
+    """Steps/s of ``model.fit`` on the report's data, after one warm-up epoch that compiles."""
+    import keras
+
+    x = vaebook.swiss_roll(config.n_points, config.seed, config.data)
+    model = build_model(config)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=1e-8))
+    model.fit(x, batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0)
+    start = time.perf_counter()
+    model.fit(x, batch_size=config.batch_size, epochs=epochs, shuffle=False, verbose=0)
+    return epochs * config.steps_per_epoch / (time.perf_counter() - start)
+
+
+def train_steps_per_second(config: vaebook.Config) -> float:
+    """Steady-state steps/s of ``vaebook.train``: a long run minus a short one cancels compilation."""
+    short = vaebook.train(config.replace(epochs=2, eval_every=10_000), progress=False).seconds
+    long = vaebook.train(config.replace(eval_every=10_000), progress=False).seconds
+    return (config.epochs - 2) * config.steps_per_epoch / (long - short)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
+    args = parser.parse_args()
+    os.environ["VAEBOOK_CACHE"] = tempfile.mkdtemp(prefix="vaebook-bench-")  # measure training, not the cache
+    epochs = 20 if args.quick else 200
+    config = vaebook.Config(epochs=epochs)
+
+    fit = fit_steps_per_second(config, epochs=max(2, epochs // 10))
+    ours = train_steps_per_second(config)
+    print(f"model.fit          {fit:8.0f} steps/s")
+    print(f"vaebook.train      {ours:8.0f} steps/s   ({ours / fit:.1f}x model.fit)")
+
+    full = vaebook.Config(epochs=100 if args.quick else 1000)
+    run = vaebook.train(full, progress=False)
+    print(
+        f"report's run       {run.seconds:8.1f} s for {len(run.vfe):,} steps "
+        "(compilation and distance evaluations included)"
+    )
+
+    sweep = [vaebook.Config(epochs=epochs // 2, seed=seed) for seed in range(100, 104)]
+    model_steps = sum(c.epochs * c.steps_per_epoch for c in sweep)
+    start = time.perf_counter()
+    train_many(sweep, workers=1, progress=False)
+    one_by_one = model_steps / (time.perf_counter() - start)
+    start = time.perf_counter()
+    train_many([c.replace(seed=c.seed + 100) for c in sweep], workers=2, progress=False)
+    parallel = model_steps / (time.perf_counter() - start)
+    print(f"sweep, one by one  {one_by_one:8.0f} model-steps/s")
+    print(f"sweep, 2 workers   {parallel:8.0f} model-steps/s   ({parallel / one_by_one:.2f}x one by one)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory        {peak:8.0f} MiB (this process), {children:.0f} MiB (largest worker)")
+
+
+if __name__ == "__main__":
+    main()

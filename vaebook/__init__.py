@@ -1,0 +1,42 @@
+"""vaebook: the model, loss, data and trainer behind the book "Variational Auto-Encoder in
+TensorFlow, re-created"."""
+
+import os
+
+# Quiet TensorFlow's C++ start-up logs before it is first imported; they would otherwise land
+# in every notebook's output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import tensorflow as tf  # noqa: E402
+
+tf.config.experimental.enable_op_determinism()
+try:
+    # One thread is faster for this small model (measured in benchmarks/speed.py) and leaves
+    # the second core free: the sweep trains two runs at once.
+    threads = int(os.environ.get("VAEBOOK_TF_THREADS", "1"))
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+except RuntimeError:  # TensorFlow was already initialised by the caller: keep its settings
+    pass
+
+from vaebook import metrics  # noqa: E402
+from vaebook.config import Config  # noqa: E402
+from vaebook.data import swiss_roll  # noqa: E402
+from vaebook.loss import loss_terms, negative_elbo  # noqa: E402
+from vaebook.model import VAE  # noqa: E402
+from vaebook.train import Run, Snapshot, TrainingDiverged, train  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = [
+    "VAE",
+    "Config",
+    "Run",
+    "Snapshot",
+    "TrainingDiverged",
+    "loss_terms",
+    "metrics",
+    "negative_elbo",
+    "swiss_roll",
+    "train",
+]

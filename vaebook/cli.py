@@ -1,0 +1,69 @@
+"""The ``vaebook`` command: ``vaebook train`` (every Config field is a flag) and ``vaebook build``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from vaebook.config import Config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vaebook", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a run (or load it from the cache)")
+    for f in dataclasses.fields(Config):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if f.name == "snapshots":
+            default = ",".join(map(str, default))
+        train.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            dest=f.name,
+            default=default,
+            metavar=f.name.upper(),
+            help=f"default: {default}",
+        )
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    build = commands.add_parser("build", help="execute every chapter, then build the book")
+    build.add_argument("--pdf", action="store_true", help="also build the PDF (xelatex)")
+    return parser
+
+
+def _typed(name: str, text: str) -> object:
+    """Turn a flag's text into the field's type, so that Config can validate it."""
+    kind = {f.name: f.type for f in dataclasses.fields(Config)}[name]
+    if not isinstance(text, str) or kind in ("str", "tuple[int, ...]"):
+        return text
+    try:
+        return int(text) if kind == "int" else float(text)
+    except ValueError:
+        return text  # Config names the field and what it allows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        from vaebook.build import build
+
+        return build(pdf=args.pdf)
+    values = {f.name: _typed(f.name, getattr(args, f.name)) for f in dataclasses.fields(Config)}
+    try:
+        config = Config(**values)
+    except ValueError as err:
+        print(f"vaebook train: error: {err}", file=sys.stderr)
+        return 2
+    from vaebook.train import TrainingDiverged, _run_path, train
+
+    try:
+        run = train(config, progress=not args.no_progress)
+    except TrainingDiverged as err:
+        print(f"vaebook train: error: {err}", file=sys.stderr)
+        return 1
+    print(f"final VFE (mean of the last epoch): {run.vfe[-config.steps_per_epoch :].mean():.4f}")
+    print(f"run stored in {_run_path(config)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

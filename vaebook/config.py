@@ -1,0 +1,174 @@
+"""Every setting of a run in one frozen dataclass; its defaults are the report's Table 1."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "elu")
+DATA_KINDS = ("report", "sklearn")
+OPTIMIZERS = ("adam",)
+LOSSES = ("report", "code")
+# Table 1's last row is a claim, not a setting; the convergence chapter tests it.
+REPORT_CONVERGENCE_EPOCH = 200
+DEFAULT_SNAPSHOTS = (1, 5, 9, 13, 51, 101, 201)
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_float(name: str, value: object, *, positive: bool = False) -> float:
+    allowed = "a finite number > 0" if positive else "a finite number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return value
+
+
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one training run. Invalid values raise ``ValueError`` naming the field."""
+
+    latent_dim: int = 2
+    hidden_units: int = 100
+    hidden_layers: int = 2
+    activation: str = "tanh"
+    batch_size: int = 100
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    n_points: int = 10_000
+    epochs: int = 1000
+    data: str = "report"
+    noise_mean: float = 0.0
+    noise_std: float = 0.0
+    loss: str = "report"
+    seed: int = 0
+    snapshots: tuple[int, ...] = field(default=DEFAULT_SNAPSHOTS)
+    eval_every: int = 10
+
+    def __post_init__(self) -> None:
+        checked = {
+            "latent_dim": _check_int("latent_dim", self.latent_dim, 1),
+            "hidden_units": _check_int("hidden_units", self.hidden_units, 1),
+            "hidden_layers": _check_int("hidden_layers", self.hidden_layers, 1),
+            "activation": _check_choice("activation", self.activation, ACTIVATIONS),
+            "batch_size": _check_int("batch_size", self.batch_size, 1),
+            "learning_rate": _check_float("learning_rate", self.learning_rate, positive=True),
+            "optimizer": _check_choice("optimizer", self.optimizer, OPTIMIZERS),
+            "n_points": _check_int("n_points", self.n_points, 1),
+            "epochs": _check_int("epochs", self.epochs, 1),
+            "data": _check_choice("data", self.data, DATA_KINDS),
+            "noise_mean": _check_float("noise_mean", self.noise_mean),
+            "noise_std": _check_float("noise_std", self.noise_std),
+            "loss": _check_choice("loss", self.loss, LOSSES),
+            "seed": _check_int("seed", self.seed, 0),
+            "snapshots": _check_snapshots(self.snapshots),
+            "eval_every": _check_int("eval_every", self.eval_every, 1),
+        }
+        if checked["noise_std"] < 0:
+            raise ValueError(f"noise_std must be a finite number >= 0, got {self.noise_std!r}")
+        if checked["n_points"] % checked["batch_size"]:
+            raise ValueError(
+                f"n_points must be a multiple of batch_size ({checked['batch_size']}), "
+                f"got {checked['n_points']}"
+            )
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches per epoch: consecutive, unshuffled blocks, as in the original code."""
+        return self.n_points // self.batch_size
+
+    @property
+    def snapshot_epochs(self) -> tuple[int, ...]:
+        """The snapshot epochs that fall within the run, and always the last epoch."""
+        return tuple(sorted({e for e in self.snapshots if e <= self.epochs} | {self.epochs}))
+
+    @property
+    def eval_epochs(self) -> tuple[int, ...]:
+        """Epochs at which distances to the real roll are recorded: every ``eval_every`` and
+        every snapshot epoch."""
+        grid = set(range(self.eval_every, self.epochs + 1, self.eval_every))
+        return tuple(sorted(grid | set(self.snapshot_epochs)))
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with some fields changed (and validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields as plain JSON-able values."""
+        d = dataclasses.asdict(self)
+        d["snapshots"] = list(self.snapshots)
+        return d
+
+    @classmethod
+    def from_dict(cls, values: dict[str, object]) -> Config:
+        """The inverse of ``to_dict``; unknown keys are an error."""
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown Config field(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def key(self, version: str) -> str:
+        """A short hash of the settings and the training code's version: the cache key."""
+        blob = json.dumps({"config": self.to_dict(), "version": version}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def table1(self) -> list[tuple[str, str, str]]:
+        """The rows (part, item, setting) of the report's Table 1, filled from this config."""
+        act = self.activation
+        hidden = [f"{self.hidden_units} units. Non-linearity: {act}"] * self.hidden_layers
+        rows = [("Encoder", f"Layer{i + 1}", s) for i, s in enumerate(hidden)]
+        rows.append(
+            (
+                "Encoder",
+                f"Layer{self.hidden_layers + 1}",
+                f"{2 * self.latent_dim} units. Linear (yielding latent variables μ and log σ²)",
+            )
+        )
+        rows += [("Decoder", f"Layer{i + 1}", s) for i, s in enumerate(hidden)]
+        rows.append(
+            ("Decoder", f"Layer{self.hidden_layers + 1}", "3 units. Linear (yielding generated points)")
+        )
+        rows += [
+            ("Settings", "z dimension", str(self.latent_dim)),
+            ("Settings", "Batch size", str(self.batch_size)),
+            ("Settings", "Learning rate", f"{self.learning_rate:g}"),
+            ("Settings", "Optimizer", {"adam": "Adam"}[self.optimizer]),
+            ("Settings", "Number of Swiss-roll points", str(self.n_points)),
+            ("Settings", "Number of trained epochs", str(self.epochs)),
+            ("Settings", "Convergence epoch (the report's claim)", str(REPORT_CONVERGENCE_EPOCH)),
+        ]
+        return rows
+
+
+def _check_snapshots(value: object) -> tuple[int, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+        try:
+            value = [int(v) for v in value]
+        except ValueError:
+            raise ValueError(f"snapshots must be positive integer epochs, got {value!r}") from None
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"snapshots must be a non-empty list of positive integer epochs, got {value!r}")
+    return tuple(sorted({_check_int("snapshots", v, 1) for v in value}))

@@ -1,0 +1,35 @@
+"""The Swiss roll: the report's transformation of a correlated Gaussian, or scikit-learn's roll."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vaebook.config import DATA_KINDS, _check_choice
+
+# The report's "provided transformation": (t, y) ~ N(MEAN, COV), then (t cos t, y, t sin t).
+REPORT_MEAN = np.array([10.0, -10.0])
+REPORT_COV = np.array([[10.0, -5.0], [-5.0, 10.0]])
+
+
+def roll_parameters(n: int, seed: int = 0, kind: str = "report") -> tuple[np.ndarray, np.ndarray]:
+    """The roll's intrinsic coordinates (t, height) for n points; t is the angle along the roll."""
+    _check_choice("kind", kind, DATA_KINDS)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    rng = np.random.default_rng(seed)
+    if kind == "report":
+        t, height = rng.multivariate_normal(REPORT_MEAN, REPORT_COV, size=int(n)).T
+    else:  # scikit-learn's make_swiss_roll: t uniform on [1.5 pi, 4.5 pi], height uniform on [0, 21]
+        t = 1.5 * np.pi * (1 + 2 * rng.uniform(size=int(n)))
+        height = 21 * rng.uniform(size=int(n))
+    return t, height
+
+
+def roll_points(t: np.ndarray, height: np.ndarray) -> np.ndarray:
+    """Map intrinsic coordinates to 3-D: (t cos t, height, t sin t), as float32."""
+    return np.stack([t * np.cos(t), height, t * np.sin(t)], axis=1).astype(np.float32)
+
+
+def swiss_roll(n: int, seed: int = 0, kind: str = "report") -> np.ndarray:
+    """n points of the Swiss roll, shape (n, 3), float32, deterministic in ``seed``."""
+    return roll_points(*roll_parameters(n, seed, kind))

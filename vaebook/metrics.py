@@ -1,0 +1,110 @@
+"""Distances between point sets, read against the noise floor of two real samples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from vaebook.data import swiss_roll
+
+# Two real samples for the noise floor, with seeds no training run uses for its own data.
+FLOOR_SEED_OFFSETS = (10_000, 20_000)
+
+
+def _points(name: str, a) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 2 or len(a) == 0:
+        raise ValueError(f"{name} must be a non-empty (n, d) array, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} has non-finite values")
+    return a
+
+
+def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _points("a", a), _points("b", b)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
+    return a, b
+
+
+def _subsample(a: np.ndarray, max_points: int, rng: np.random.Generator) -> np.ndarray:
+    return a if len(a) <= max_points else a[rng.choice(len(a), max_points, replace=False)]
+
+
+def sliced_wasserstein(a, b, n_projections: int = 50, seed: int = 0) -> float:
+    """Sliced 2-Wasserstein distance: the root mean, over random unit directions, of the squared
+    1-D W2 between the projections (compared as quantile functions, so sizes may differ)."""
+    a, b = _pair(a, b)
+    directions = np.random.default_rng(seed).standard_normal((a.shape[1], n_projections))
+    directions /= np.linalg.norm(directions, axis=0)
+    pa, pb = np.sort(a @ directions, axis=0), np.sort(b @ directions, axis=0)
+    if len(pa) != len(pb):
+        levels = (np.arange(max(len(pa), len(pb))) + 0.5) / max(len(pa), len(pb))
+        pa, pb = (np.quantile(p, levels, axis=0) for p in (pa, pb))
+    return float(np.sqrt(np.mean((pa - pb) ** 2)))
+
+
+def _pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances between the rows of a and b, by |a|^2 + |b|^2 - 2 a.b (one matmul)."""
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.sqrt(np.maximum(d2, 0.0))
+
+
+def _mean_pairwise(a: np.ndarray, b: np.ndarray) -> float:
+    return float(_pairwise_distances(a, b).mean())
+
+
+def energy_distance(a, b, max_points: int = 2000, seed: int = 0) -> float:
+    """Energy distance statistic 2E|X-Y| - E|X-X'| - E|Y-Y'| (Székely), clipped at 0, on at
+    most ``max_points`` points of each set (a seeded subsample bounds the O(n^2) cost)."""
+    a, b = _pair(a, b)
+    rng = np.random.default_rng(seed)
+    a, b = _subsample(a, max_points, rng), _subsample(b, max_points, rng)
+    stat = 2 * _mean_pairwise(a, b) - _mean_pairwise(a, a) - _mean_pairwise(b, b)
+    return float(max(stat, 0.0))
+
+
+def _kth_neighbour_distance(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """For each point of a, the distance to its k-th nearest point of b (k=0: the nearest)."""
+    return np.partition(_pairwise_distances(a, b), k, axis=1)[:, k]
+
+
+def nn_fidelity_coverage(
+    real, generated, k: int = 5, max_points: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """(fidelity, coverage) after Naeem et al. (2020), from each real point's k-NN radius:
+    fidelity, the share of generated points inside some real point's ball; coverage, the share
+    of real points whose ball holds at least one generated point."""
+    real, generated = _pair(real, generated)
+    rng = np.random.default_rng(seed)
+    real, generated = _subsample(real, max_points, rng), _subsample(generated, max_points, rng)
+    radii = _kth_neighbour_distance(real, real, k)  # index k skips the point itself at index 0
+    inside = _pairwise_distances(generated, real) <= radii[None, :]  # generated i in real j's ball
+    return float(inside.any(axis=1).mean()), float(inside.any(axis=0).mean())
+
+
+def _fidelity(a, b) -> float:
+    return nn_fidelity_coverage(b, a)[0]
+
+
+def _coverage(a, b) -> float:
+    return nn_fidelity_coverage(b, a)[1]
+
+
+# Each metric as f(model points, real points) -> float.
+METRICS: dict[str, Callable[..., float]] = {
+    "sliced_wasserstein": sliced_wasserstein,
+    "energy_distance": energy_distance,
+    "fidelity": _fidelity,
+    "coverage": _coverage,
+}
+
+
+def noise_floor(kind: str, n: int, metric: str = "sliced_wasserstein", seed: int = 0) -> float:
+    """The metric between two independent real samples of size n: what sampling alone gives.
+    The first sample is the one the trainer compares its points with (seed + 10,000)."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}")
+    first, second = (swiss_roll(n, seed + offset, kind) for offset in FLOOR_SEED_OFFSETS)
+    return METRICS[metric](second, first)

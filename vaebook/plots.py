@@ -1,0 +1,159 @@
+"""The book's figures. Each function returns a matplotlib Figure drawn from arrays it is given.
+
+Figures are made without pyplot, so a notebook shows (or glues) exactly the one it asks for.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+REAL, GENERATED = "tab:red", "tab:blue"  # the report's colours: real red, generated blue
+
+
+def _scatter3d(ax, points: np.ndarray, color, size: float = 1.0, label: str | None = None) -> None:
+    ax.scatter(
+        points[:, 0], points[:, 1], points[:, 2], s=size, c=color, label=label, linewidths=0, rasterized=True
+    )
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_zlabel("z")
+    ax.view_init(elev=20, azim=-60)
+
+
+def _limits(*sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Axis limits that hold the real roll, so that panels of different epochs compare."""
+    stacked = np.concatenate(sets)
+    lo, hi = np.percentile(stacked, [0.5, 99.5], axis=0)
+    pad = 0.1 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _grid(n: int, cols: int = 4) -> tuple[Figure, list]:
+    rows = -(-n // cols)
+    fig = Figure(figsize=(3.2 * cols, 3.0 * rows))
+    return fig, [fig.add_subplot(rows, cols, i + 1, projection="3d") for i in range(n)]
+
+
+def roll(points: np.ndarray, color=REAL, title: str | None = None) -> Figure:
+    """One Swiss roll as a 3-D scatter (Figure 1)."""
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.add_subplot(projection="3d")
+    _scatter3d(ax, points, color)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def rolls_side_by_side(sets: dict[str, np.ndarray], colors=None) -> Figure:
+    """Several point sets, one 3-D panel each, titled by their keys."""
+    fig, axes = _grid(len(sets), cols=len(sets))
+    for ax, (title, points), color in zip(axes, sets.items(), colors or [REAL] * len(sets)):
+        _scatter3d(ax, points, color)
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def overlay(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
+    """Figure 2: per epoch, generated points (blue, drawn first) under the real ones (red)."""
+    fig, axes = _grid(len(generated))
+    lo, hi = _limits(real)
+    for ax, (epoch, points) in zip(axes, generated.items()):
+        _scatter3d(ax, points, GENERATED, label="generated")
+        _scatter3d(ax, real, REAL, label="real")
+        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), zlim=(lo[2], hi[2]), title=f"epoch {epoch}")
+    axes[0].legend(loc="upper left", markerscale=8, fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def evolution(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
+    """Figure 3: the generated points alone at each epoch, on the real roll's axes."""
+    fig, axes = _grid(len(generated))
+    lo, hi = _limits(real)
+    colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(generated)))
+    for ax, (epoch, points), color in zip(axes, generated.items(), colors):
+        _scatter3d(ax, points, [color])
+        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), zlim=(lo[2], hi[2]), title=f"epoch {epoch}")
+    fig.tight_layout()
+    return fig
+
+
+def vfe_curves(vfe: np.ndarray, steps_per_epoch: int, drop: int, every: int) -> Figure:
+    """Figure 4: left, the report's view (first ``drop`` iterations removed, every ``every``-th
+    value); right, the whole curve on a log scale with its per-epoch means."""
+    fig = Figure(figsize=(11, 3.8))
+    left, right = fig.subplots(1, 2)
+    iterations = np.arange(1, len(vfe) + 1)
+    left.plot(iterations[drop::every], vfe[drop::every], lw=0.6, color=GENERATED)
+    left.set(xlabel="iteration", ylabel="VFE", title=f"as in the report: from iteration {drop + 1}")
+    right.plot(iterations, vfe, lw=0.3, color="0.7", label="every iteration")
+    means = vfe.reshape(-1, steps_per_epoch).mean(axis=1)
+    right.plot(iterations[steps_per_epoch - 1 :: steps_per_epoch], means, color=GENERATED, label="epoch mean")
+    right.set(xlabel="iteration", ylabel="VFE", yscale="log", title="the whole curve, log scale")
+    right.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def distance_curves(
+    distances: dict[str, np.ndarray],
+    snapshot_distances: dict[str, np.ndarray],
+    floors: dict[str, float],
+    mark_epoch: int,
+) -> Figure:
+    """Left, sliced W2 to a real sample at every recorded epoch; right, the energy distance at
+    the snapshot epochs. Reconstructions and prior samples, with the noise floor dashed and the
+    report's convergence epoch dotted."""
+    fig = Figure(figsize=(11, 3.9))
+    tables = (distances, snapshot_distances)
+    for ax, table, name in zip(fig.subplots(1, 2), tables, ("sliced_wasserstein", "energy_distance")):
+        style = {"marker": "o", "ms": 4} if table is snapshot_distances else {}
+        ax.plot(table["epoch"], table[f"recon_{name}"], color=GENERATED, label="reconstructions", **style)
+        ax.plot(table["epoch"], table[f"prior_{name}"], color="tab:orange", label="prior samples", **style)
+        ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor")
+        ax.axvline(mark_epoch, color=REAL, ls=":", lw=1, label=f"epoch {mark_epoch}")
+        ax.set(xlabel="epoch", ylabel=name.replace("_", " "), yscale="log", xscale="symlog")
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def latent_means(mu: np.ndarray, t: np.ndarray) -> Figure:
+    """The encoder's means of the training points (first two latent dimensions), coloured by t."""
+    fig = Figure(figsize=(5.2, 4.4))
+    ax = fig.add_subplot()
+    dots = ax.scatter(mu[:, 0], mu[:, 1], c=t, s=2, cmap="viridis", linewidths=0, rasterized=True)
+    fig.colorbar(dots, ax=ax, label="roll parameter t")
+    ax.set(xlabel="$\\mu_1$", ylabel="$\\mu_2$", title="encoder means")
+    ax.set_aspect("equal", adjustable="datalim")
+    return fig
+
+
+def latent_grid(decoded: np.ndarray, grid: np.ndarray, real: np.ndarray) -> Figure:
+    """Decodes of a regular grid of z (coloured by z_1) over the real roll (light red)."""
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.add_subplot(projection="3d")
+    _scatter3d(ax, real, [(0.84, 0.15, 0.16, 0.08)], size=1.0)
+    ax.scatter(decoded[:, 0], decoded[:, 1], decoded[:, 2], c=grid[:, 0], cmap="viridis", s=4, linewidths=0)
+    ax.set_title("decoded latent grid")
+    return fig
+
+
+def spread_curves(groups: dict[str, list[dict[str, np.ndarray]]], key: str, floor: float) -> Figure:
+    """One line per group: the median over its runs of a distance per epoch, with the min-max band."""
+    fig = Figure(figsize=(7, 4.2))
+    ax = fig.add_subplot()
+    colors = matplotlib.colormaps["tab10"].colors
+    for color, (label, runs) in zip(colors, groups.items()):
+        epochs = runs[0]["epoch"]
+        values = np.stack([r[key] for r in runs])
+        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
+        ax.plot(epochs, np.median(values, axis=0), color=color, label=f"{label} ({len(runs)} seeds)")
+    ax.axhline(floor, color="0.3", ls="--", lw=1, label="noise floor")
+    ax.set(xlabel="epoch", ylabel=key.replace("_", " "), yscale="log")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
