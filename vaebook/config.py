@@ -17,7 +17,8 @@ REPORT_CONVERGENCE_EPOCH = 200
 DEFAULT_SNAPSHOTS = (1, 5, 9, 13, 51, 101, 201)
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
+def check_int(name: str, value: object, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``, or a ValueError naming ``name`` and the range."""
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -28,7 +29,8 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
-def _check_float(name: str, value: object, *, positive: bool = False) -> float:
+def check_float(name: str, value: object, *, positive: bool = False) -> float:
+    """``value`` as a finite float (> 0 if ``positive``), or a ValueError naming ``name``."""
     allowed = "a finite number > 0" if positive else "a finite number"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
@@ -38,7 +40,8 @@ def _check_float(name: str, value: object, *, positive: bool = False) -> float:
     return value
 
 
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``allowed``, or a ValueError naming ``name`` and the choices."""
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return str(value)
@@ -67,22 +70,22 @@ class Config:
 
     def __post_init__(self) -> None:
         checked = {
-            "latent_dim": _check_int("latent_dim", self.latent_dim, 1),
-            "hidden_units": _check_int("hidden_units", self.hidden_units, 1),
-            "hidden_layers": _check_int("hidden_layers", self.hidden_layers, 1),
-            "activation": _check_choice("activation", self.activation, ACTIVATIONS),
-            "batch_size": _check_int("batch_size", self.batch_size, 1),
-            "learning_rate": _check_float("learning_rate", self.learning_rate, positive=True),
-            "optimizer": _check_choice("optimizer", self.optimizer, OPTIMIZERS),
-            "n_points": _check_int("n_points", self.n_points, 1),
-            "epochs": _check_int("epochs", self.epochs, 1),
-            "data": _check_choice("data", self.data, DATA_KINDS),
-            "noise_mean": _check_float("noise_mean", self.noise_mean),
-            "noise_std": _check_float("noise_std", self.noise_std),
-            "loss": _check_choice("loss", self.loss, LOSSES),
-            "seed": _check_int("seed", self.seed, 0),
+            "latent_dim": check_int("latent_dim", self.latent_dim, 1),
+            "hidden_units": check_int("hidden_units", self.hidden_units, 1),
+            "hidden_layers": check_int("hidden_layers", self.hidden_layers, 1),
+            "activation": check_choice("activation", self.activation, ACTIVATIONS),
+            "batch_size": check_int("batch_size", self.batch_size, 1),
+            "learning_rate": check_float("learning_rate", self.learning_rate, positive=True),
+            "optimizer": check_choice("optimizer", self.optimizer, OPTIMIZERS),
+            "n_points": check_int("n_points", self.n_points, 1),
+            "epochs": check_int("epochs", self.epochs, 1),
+            "data": check_choice("data", self.data, DATA_KINDS),
+            "noise_mean": check_float("noise_mean", self.noise_mean),
+            "noise_std": check_float("noise_std", self.noise_std),
+            "loss": check_choice("loss", self.loss, LOSSES),
+            "seed": check_int("seed", self.seed, 0),
             "snapshots": _check_snapshots(self.snapshots),
-            "eval_every": _check_int("eval_every", self.eval_every, 1),
+            "eval_every": check_int("eval_every", self.eval_every, 1),
         }
         if checked["noise_std"] < 0:
             raise ValueError(f"noise_std must be a finite number >= 0, got {self.noise_std!r}")
@@ -171,4 +174,4 @@ def _check_snapshots(value: object) -> tuple[int, ...]:
             raise ValueError(f"snapshots must be positive integer epochs, got {value!r}") from None
     if not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f"snapshots must be a non-empty list of positive integer epochs, got {value!r}")
-    return tuple(sorted({_check_int("snapshots", v, 1) for v in value}))
+    return tuple(sorted({check_int("snapshots", v, 1) for v in value}))

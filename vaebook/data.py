@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaebook.config import DATA_KINDS, _check_choice
+from vaebook.config import DATA_KINDS, check_choice
 
 # The report's "provided transformation": (t, y) ~ N(MEAN, COV), then (t cos t, y, t sin t).
 REPORT_MEAN = np.array([10.0, -10.0])
@@ -13,7 +13,7 @@ REPORT_COV = np.array([[10.0, -5.0], [-5.0, 10.0]])
 
 def roll_parameters(n: int, seed: int = 0, kind: str = "report") -> tuple[np.ndarray, np.ndarray]:
     """The roll's intrinsic coordinates (t, height) for n points; t is the angle along the roll."""
-    _check_choice("kind", kind, DATA_KINDS)
+    check_choice("kind", kind, DATA_KINDS)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     rng = np.random.default_rng(seed)

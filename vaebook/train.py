@@ -25,7 +25,7 @@ from vaebook.loss import batch_loss, loss_terms, reparameterize
 from vaebook.model import VAE
 
 # Bump when a change to the training code changes its numbers: it invalidates cached runs.
-TRAINING_VERSION = "1"
+TRAINING_VERSION = "2"
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8  # TF 1's AdamOptimizer, as the report
 # Independent streams of the stateless generator, one per kind of random draw.
 _EPS_STREAM, _NOISE_STREAM, _EVAL_STREAM = 0, 1, 2

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from vaebook import swiss_roll
+
+
+def recover(points):
+    """(t, y) from (t cos t, y, t sin t), independently of the package: |t| is the radius in the
+    x-z plane, and the angle atan2(z, x) equals t mod 2 pi for t > 0 and t + pi for t < 0."""
+    x, y, z = points.astype(np.float64).T
+    r = np.hypot(x, z)
+    angle = np.arctan2(z, x)
+    positive = np.abs(np.angle(np.exp(1j * (angle - r)))) < 1e-3
+    return np.where(positive, r, -r), y
+
+
+def test_shape_dtype_and_determinism():
+    a = swiss_roll(500, seed=3)
+    assert a.shape == (500, 3) and a.dtype == np.float32
+    assert np.array_equal(a, swiss_roll(500, seed=3))
+    assert not np.array_equal(a, swiss_roll(500, seed=4))
+
+
+def test_report_roll_is_the_transformation():
+    n = 20_000
+    points = swiss_roll(n, seed=1)
+    t, y = recover(points)
+    assert np.allclose(np.stack([t * np.cos(t), y, t * np.sin(t)], 1), points, atol=1e-3)
+    mean, cov = np.array([10.0, -10.0]), np.array([[10.0, -5.0], [-5.0, 10.0]])
+    sample = np.stack([t, y], 1)
+    se_mean = np.sqrt(np.diag(cov) / n)
+    se_cov = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov**2) / n)
+    assert np.all(np.abs(sample.mean(0) - mean) < 5 * se_mean)
+    assert np.all(np.abs(np.cov(sample.T) - cov) < 5 * se_cov)
+
+
+def test_sklearn_roll_is_uniform():
+    n = 20_000
+    t, height = recover(swiss_roll(n, seed=2, kind="sklearn"))
+    assert t.min() >= 1.5 * np.pi - 1e-3 and t.max() <= 4.5 * np.pi + 1e-3
+    assert height.min() >= 0 and height.max() <= 21
+    # Uniform: each of 10 equal bins holds n/10 points within 5 binomial standard deviations.
+    for values, lo, hi in ((t, 1.5 * np.pi, 4.5 * np.pi), (height, 0, 21)):
+        counts, _ = np.histogram(values, bins=10, range=(lo, hi))
+        assert np.all(np.abs(counts - n / 10) < 5 * np.sqrt(n * 0.1 * 0.9))
+
+
+def test_bad_kind_and_size():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        swiss_roll(10, kind="moons")
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        swiss_roll(0)
