@@ -20,7 +20,7 @@ import time
 
 import vaebook
 from vaebook.sweep import train_many
-from vaebook.train import build_model
+from vaebook.training import build_model
 
 
 def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:

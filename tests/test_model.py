@@ -2,7 +2,7 @@ import numpy as np
 import tensorflow as tf
 
 from vaebook import VAE, Config
-from vaebook.train import _forward, build_model
+from vaebook.training import _forward, build_model
 
 
 def test_shapes_and_parameter_count():

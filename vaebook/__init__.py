@@ -25,7 +25,7 @@ from vaebook.config import Config  # noqa: E402
 from vaebook.data import swiss_roll  # noqa: E402
 from vaebook.loss import loss_terms, negative_elbo  # noqa: E402
 from vaebook.model import VAE  # noqa: E402
-from vaebook.train import Run, Snapshot, TrainingDiverged, train  # noqa: E402
+from vaebook.training import Run, Snapshot, TrainingDiverged, train  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [

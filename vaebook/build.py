@@ -8,11 +8,13 @@ cache give byte-identical notebooks and a clean ``git status``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -53,16 +55,39 @@ def scrub(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+@contextlib.contextmanager
+def _stderr_to(log: Path):
+    """Send this process's file descriptor 2, which the kernels inherit, to ``log``: their
+    start-up and shut-down chatter is not the build's output."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def execute(chapter: Path, output: Path) -> None:
     """Run one chapter with papermill, from book/, with its default parameters."""
     import papermill
 
-    papermill.execute_notebook(
-        str(chapter), str(output), cwd=str(BOOK), kernel_name="python3", progress_bar=False, log_output=False
-    )
+    with _stderr_to(ROOT / "_build" / "kernels.log"):
+        papermill.execute_notebook(
+            str(chapter),
+            str(output),
+            cwd=str(BOOK),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
 
 
 def _failure(chapter: Path, err: Exception) -> str:
+    """The chapter's name and the failing cell's error, from papermill's exception."""
     ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
     cell = getattr(err, "exec_count", None)
     where = f" in cell [{cell}]" if cell is not None else ""
@@ -76,24 +101,42 @@ def jupyter_book(*args: str) -> int:
     return subprocess.call([*command, "build", str(BOOK), *args], cwd=ROOT)
 
 
-def build(pdf: bool = False) -> int:
-    """Execute the chapters, then build the HTML (and the PDF); 0 on success."""
+def execute_all(todo: list[Path], folder: Path, workers: int) -> str | None:
+    """Execute the chapters into ``folder``, ``workers`` at a time, printing a line as each
+    ends; the first failure's message, or None."""
+
+    def run(chapter: Path) -> float:
+        start = time.perf_counter()
+        execute(chapter, folder / chapter.name)
+        scrub(folder / chapter.name)
+        return time.perf_counter() - start
+
+    with _stderr_to(ROOT / "_build" / "kernels.log"), ThreadPoolExecutor(workers) as pool:
+        jobs = {pool.submit(run, chapter): chapter for chapter in todo}
+        for done, job in enumerate(as_completed(jobs), 1):
+            chapter = jobs[job]
+            try:
+                seconds = job.result()
+            except Exception as err:  # papermill's own errors and the kernel's
+                pool.shutdown(cancel_futures=True)
+                return _failure(chapter, err)
+            print(f"[{done}/{len(todo)}] {chapter.stem} done in {seconds:.1f}s", flush=True)
+    return None
+
+
+def build(pdf: bool = False, workers: int = 2) -> int:
+    """Execute the chapters (two at a time: a laptop's two cores), then build the HTML (and the
+    PDF); 0 on success. Nothing in book/ changes unless every chapter succeeded."""
     todo = chapters()
     scratch = ROOT / "_build"  # beside book/, so that the final renames are atomic
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="executed-", dir=scratch) as tmp:
-        for i, chapter in enumerate(todo, 1):
-            print(f"[{i}/{len(todo)}] {chapter.stem} ...", end=" ", flush=True)
-            start, output = time.perf_counter(), Path(tmp) / chapter.name
-            try:
-                execute(chapter, output)
-            except Exception as err:  # papermill's own errors and the kernel's
-                print("failed")
-                print(_failure(chapter, err), file=sys.stderr)
-                print("vaebook build: no chapter was changed", file=sys.stderr)
-                return 1
-            scrub(output)
-            print(f"done in {time.perf_counter() - start:.1f}s", flush=True)
+        print(f"executing {len(todo)} chapters with papermill ({workers} at a time)", flush=True)
+        failure = execute_all(todo, Path(tmp), workers)
+        if failure:
+            print(failure, file=sys.stderr)
+            print("vaebook build: no chapter was changed", file=sys.stderr)
+            return 1
         for chapter in todo:
             os.replace(Path(tmp) / chapter.name, chapter)
     if jupyter_book("-W", "-n", "--keep-going") != 0:

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"vaebook train: error: {err}", file=sys.stderr)
         return 2
-    from vaebook.train import TrainingDiverged, _run_path, train
+    from vaebook.training import TrainingDiverged, _run_path, train
 
     try:
         run = train(config, progress=not args.no_progress)

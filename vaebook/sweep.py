@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from tqdm import tqdm
 
 from vaebook.config import Config
-from vaebook.train import Run, is_cached, train
+from vaebook.training import Run, is_cached, train
 
 
 def _train_quietly(config: Config) -> None:

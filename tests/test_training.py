@@ -11,7 +11,7 @@ import pytest
 import vaebook
 from vaebook import Config, TrainingDiverged, train
 from vaebook.cache import load_arrays
-from vaebook.train import _run_path, is_cached
+from vaebook.training import _run_path, is_cached
 
 SMALL = Config(n_points=1000, batch_size=100, epochs=30, hidden_units=32, eval_every=10)
 
@@ -122,7 +122,7 @@ def test_adam_step_matches_keras():
     import tensorflow as tf
 
     from vaebook.loss import batch_loss, loss_terms
-    from vaebook.train import ADAM_EPSILON, _compile_epoch, _forward, _normal, build_model
+    from vaebook.training import ADAM_EPSILON, _compile_epoch, _forward, _normal, build_model
 
     config = Config(n_points=300, batch_size=100, epochs=1, hidden_units=8)
     model = build_model(config)
