@@ -43,15 +43,35 @@ def chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
     return [BOOK / f"{f}.ipynb" for f in files if (BOOK / f"{f}.ipynb").exists()]
 
 
+def _merged_streams(outputs: list) -> list:
+    """Join consecutive pieces of the same stream: how a print is cut into messages is timing."""
+    merged: list = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (
+            out.output_type == "stream"
+            and last is not None
+            and last.output_type == "stream"
+            and last.name == out.name
+        ):
+            last.text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
 def scrub(path: Path) -> None:
-    """Drop what changes from run to run: papermill's timings and every stderr stream."""
+    """Drop what changes from run to run: papermill's timings, every stderr stream, and the
+    cutting of stdout into messages."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = _merged_streams(
+                [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            )
     nbformat.write(nb, path)
 
 
