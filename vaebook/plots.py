@@ -115,7 +115,7 @@ def distance_curves(
         ax.plot(table["epoch"], table[f"prior_{name}"], color="tab:orange", label="prior samples", **style)
         ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor")
         ax.axvline(mark_epoch, color=REAL, ls=":", lw=1, label=f"epoch {mark_epoch}")
-        ax.set(xlabel="epoch", ylabel=name.replace("_", " "), yscale="log", xscale="symlog")
+        ax.set(xlabel="epoch", ylabel=name.replace("_", " "), yscale="log", xscale="log")
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
