@@ -7,6 +7,9 @@ import os
 # in every notebook's output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# The trainer keeps one core busy and its distance evaluations the other; BLAS threads would
+# compete with both (only takes effect if numpy is not imported yet).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import tensorflow as tf  # noqa: E402
 

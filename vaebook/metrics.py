@@ -101,6 +101,17 @@ METRICS: dict[str, Callable[..., float]] = {
 }
 
 
+def distances(points, real, names: tuple[str, ...] = tuple(METRICS)) -> dict[str, float]:
+    """The named metrics of ``points`` against ``real``; fidelity and coverage share one pass."""
+    out: dict[str, float] = {}
+    if {"fidelity", "coverage"} & set(names):
+        out["fidelity"], out["coverage"] = nn_fidelity_coverage(real, points)
+    for name in names:
+        if name not in out:
+            out[name] = METRICS[name](points, real)
+    return {name: float(out[name]) for name in names}
+
+
 def noise_floor(kind: str, n: int, metric: str = "sliced_wasserstein", seed: int = 0) -> float:
     """The metric between two independent real samples of size n: what sampling alone gives.
     The first sample is the one the trainer compares its points with (seed + 10,000)."""

@@ -250,8 +250,8 @@ def _distances(snapshot: Snapshot, reference: np.ndarray, names: tuple[str, ...]
     """Distances of reconstructions and prior samples to an independent real sample."""
     out = {}
     for source, points in (("recon", snapshot.reconstructions), ("prior", snapshot.prior_samples)):
-        for name in names:
-            out[f"{source}_{name}"] = float(metrics.METRICS[name](points, reference))
+        values = metrics.distances(points, reference, names)
+        out |= {f"{source}_{name}": value for name, value in values.items()}
     return out
 
 

@@ -37,9 +37,16 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1280,2000", f"--user-data-dir={profile}",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,2000",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
     chrome = webdriver.Chrome(service=Service(driver), options=options)
