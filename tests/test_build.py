@@ -37,6 +37,15 @@ def test_scrub_drops_stderr_and_timings_and_joins_stdout(tmp_path):
     assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "mean 1.0\n")]
 
 
+def test_scrub_keeps_injected_parameters_off_the_page(tmp_path):
+    path = notebook(tmp_path / "a.ipynb", "x = 1", "x = 2")
+    nb = nbformat.read(path, 4)
+    nb.cells[1].metadata["tags"] = ["injected-parameters"]
+    nbformat.write(nb, path)
+    build.scrub(path)
+    assert nbformat.read(path, 4).cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]
+
+
 def test_a_failing_chapter_is_named_with_its_error(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "ROOT", tmp_path)
     (tmp_path / "_build").mkdir()

@@ -62,12 +62,15 @@ def _merged_streams(outputs: list) -> list:
 
 def scrub(path: Path) -> None:
     """Drop what changes from run to run: papermill's timings, every stderr stream, and the
-    cutting of stdout into messages."""
+    cutting of stdout into messages; keep papermill's injected parameters off the page."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]  # papermill's -p values: not for the page
         if cell.cell_type == "code":
             cell.outputs = _merged_streams(
                 [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
