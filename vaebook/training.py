@@ -26,7 +26,7 @@ from vaebook.model import VAE
 
 # Bump when a change to the training code changes its numbers: it invalidates cached runs.
 TRAINING_VERSION = "2"
-ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8  # TF 1's AdamOptimizer, as the report
+ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8  # TF 1's AdamOptimizer defaults, which the original code used
 # Independent streams of the stateless generator, one per kind of random draw.
 _EPS_STREAM, _NOISE_STREAM, _EVAL_STREAM = 0, 1, 2
 # The real sample that generated points are compared with is drawn with this seed offset, so
@@ -173,6 +173,7 @@ class _State:
         self.distances: dict[int, dict[str, float]] = {}
 
     def to_arrays(self) -> dict[str, np.ndarray]:
+        """Flat, pickle-free arrays for the cache: named by kind, index and epoch."""
         arrays = {"epoch": np.array(self.epoch), "losses": self.losses[: self.epoch]}
         for name, group in (("param", self.params), ("adam_m", self.m), ("adam_v", self.v)):
             arrays |= {f"{name}_{i}": np.asarray(a) for i, a in enumerate(group)}
@@ -185,6 +186,7 @@ class _State:
 
     @classmethod
     def from_arrays(cls, config: Config, arrays: dict[str, np.ndarray]) -> _State:
+        """The inverse of ``to_arrays``."""
         n = sum(1 for k in arrays if k.startswith("param_"))
         state = cls(config, [arrays[f"param_{i}"] for i in range(n)])
         state.epoch = int(arrays["epoch"])
@@ -207,6 +209,7 @@ class _State:
         return table | {name: np.array([self.distances[e][name] for e in epochs]) for name in names}
 
     def to_run(self, seconds: float) -> Run:
+        """The finished run, as the book and the CLI see it."""
         return Run(
             config=self.config,
             vfe=self.losses[:, :, 0].reshape(-1),
