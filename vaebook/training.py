@@ -26,7 +26,8 @@ from vaebook.model import VAE
 
 # Bump when a change to the training code changes its numbers: it invalidates cached runs.
 TRAINING_VERSION = "2"
-ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8  # TF 1's AdamOptimizer defaults, which the original code used
+# TF 1's AdamOptimizer defaults, which the original code used.
+ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 # Independent streams of the stateless generator, one per kind of random draw.
 _EPS_STREAM, _NOISE_STREAM, _EVAL_STREAM = 0, 1, 2
 # The real sample that generated points are compared with is drawn with this seed offset, so
