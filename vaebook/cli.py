@@ -6,7 +6,9 @@ import argparse
 import dataclasses
 import sys
 
-from vaebook.config import Config
+from vaebook.config import ACTIVATIONS, DATA_KINDS, LOSSES, OPTIMIZERS, Config
+
+CHOICES = {"activation": ACTIVATIONS, "data": DATA_KINDS, "optimizer": OPTIMIZERS, "loss": LOSSES}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
             dest=f.name,
             default=default,
             metavar=f.name.upper(),
-            help=f"default: {default}",
+            help=f"default: {default}"
+            + (f"; one of {', '.join(CHOICES[f.name])}" if f.name in CHOICES else ""),
         )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     build = commands.add_parser("build", help="execute every chapter, then build the book")
