@@ -24,7 +24,7 @@ unit:
 	$(PYTHON) -m pytest tests/ --ignore=tests/browser
 
 notebooks:
-	$(PYTHON) -m pytest --nbval book/ --nbval-sanitize-with book/nbval_sanitize.cfg
+	$(PYTHON) -m pytest --nbval book/
 
 html:
 	jupyter-book build book/ -W -n --keep-going

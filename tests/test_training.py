@@ -108,6 +108,19 @@ def test_interrupted_run_leaves_nothing_trusted_and_resumes(cache, tmp_path, mon
     assert same(resumed, train(config, progress=False))
 
 
+def test_a_run_asked_for_twice_at_once_is_trained_once(tmp_path):
+    """Two processes start the same Config together: one trains, the other waits for it and
+    loads the result (without the run's lock, both would train: both report seconds > 0)."""
+    config = SMALL.replace(epochs=300)
+    code = f"import vaebook; print(vaebook.train(vaebook.{config!r}, progress=False).seconds)"
+    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen([sys.executable, "-c", code], **pipes) for _ in range(2)]
+    results = [proc.communicate(timeout=300) for proc in procs]
+    seconds = sorted(float(out) for out, _ in results)
+    assert seconds[0] == 0.0 < seconds[1]
+    assert any("waiting for another process" in err for _, err in results)
+
+
 def test_divergence_names_the_epoch_and_setting_and_writes_nothing(cache):
     config = SMALL.replace(learning_rate=1e4)
     with pytest.raises(TrainingDiverged, match=r"epoch \d+ of 30.*learning_rate=10000"):
@@ -133,14 +146,14 @@ def test_adam_step_matches_keras():
     tf.config.run_functions_eagerly(True)
     try:
         epoch = _compile_epoch(model, config)
-        ours, _, _, _ = epoch(params, zeros, zeros, tf.constant(0, tf.int64), tf.constant(x))
+        ours, _, _, _ = epoch(params, zeros, zeros, tf.constant(0, tf.int64), tf.constant(x), config.seed)
     finally:
         tf.config.run_functions_eagerly(False)
 
     variables = [tf.Variable(p) for p in params]
     optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=ADAM_EPSILON)
     for step in range(3):
-        eps = _normal((100, 2), config, 0, tf.constant(step, tf.int64))
+        eps = _normal((100, 2), config.seed, 0, tf.constant(step, tf.int64))
         with tf.GradientTape() as tape:
             x_hat, mu, logvar = _forward(model, [v.value() for v in variables], x[step], eps)
             loss = batch_loss(*loss_terms(x[step], x_hat, mu, logvar))

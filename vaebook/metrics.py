@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -36,13 +37,24 @@ def sliced_wasserstein(a, b, n_projections: int = 50, seed: int = 0) -> float:
     """Sliced 2-Wasserstein distance: the root mean, over random unit directions, of the squared
     1-D W2 between the projections (compared as quantile functions, so sizes may differ)."""
     a, b = _pair(a, b)
-    directions = np.random.default_rng(seed).standard_normal((a.shape[1], n_projections))
+    pa, pb = (_sorted_projections(p.tobytes(), p.shape, n_projections, seed) for p in (a, b))
+    if pa.shape[1] != pb.shape[1]:
+        levels = (np.arange(max(pa.shape[1], pb.shape[1])) + 0.5) / max(pa.shape[1], pb.shape[1])
+        pa, pb = (np.quantile(p, levels, axis=1) for p in (pa, pb))
+    return float(np.sqrt(np.mean((pa.astype(np.float64) - pb) ** 2)))
+
+
+@functools.lru_cache(maxsize=8)
+def _sorted_projections(blob: bytes, shape: tuple[int, int], n_projections: int, seed: int) -> np.ndarray:
+    """The sorted projections of a point set on the seeded directions, one row per direction.
+    Sorting is the whole cost, so it is done in float32 (half the time; SW changes by ~1e-7
+    relative) and memoised: a trainer compares many point sets with the same real sample."""
+    points = np.frombuffer(blob, dtype=np.float64).reshape(shape)
+    directions = np.random.default_rng(seed).standard_normal((shape[1], n_projections))
     directions /= np.linalg.norm(directions, axis=0)
-    pa, pb = np.sort(a @ directions, axis=0), np.sort(b @ directions, axis=0)
-    if len(pa) != len(pb):
-        levels = (np.arange(max(len(pa), len(pb))) + 0.5) / max(len(pa), len(pb))
-        pa, pb = (np.quantile(p, levels, axis=0) for p in (pa, pb))
-    return float(np.sqrt(np.mean((pa - pb) ** 2)))
+    projections = np.sort((directions.T @ points.T).astype(np.float32), axis=1)
+    projections.flags.writeable = False  # shared between callers through the cache
+    return projections
 
 
 def _pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -8,7 +8,11 @@ same bits.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
 import json
+import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +29,7 @@ from vaebook.loss import batch_loss, loss_terms, reparameterize
 from vaebook.model import VAE
 
 # Bump when a change to the training code changes its numbers: it invalidates cached runs.
-TRAINING_VERSION = "2"
+TRAINING_VERSION = "3"
 # TF 1's AdamOptimizer defaults, which the original code used.
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 # Independent streams of the stateless generator, one per kind of random draw.
@@ -80,14 +84,11 @@ def build_model(config: Config) -> VAE:
     return model
 
 
-def _normal(shape, config: Config, stream: int, counter) -> tf.Tensor:
+def _normal(shape, seed, stream: int, counter) -> tf.Tensor:
     """Standard normal draws that are a pure function of (seed, stream, counter). Philox is
     named explicitly: under XLA on the CPU, "auto_select" is about 8x slower per number."""
-    return tf.random.stateless_normal(shape, seed=_stream_seed(config, stream, counter), alg="philox")
-
-
-def _stream_seed(config: Config, stream: int, counter) -> tf.Tensor:
-    return tf.stack([tf.constant(config.seed * 8 + stream, tf.int64), tf.cast(counter, tf.int64)])
+    key = tf.stack([tf.cast(seed, tf.int64) * 8 + stream, tf.cast(counter, tf.int64)])
+    return tf.random.stateless_normal(shape, seed=key, alg="philox")
 
 
 def _forward(model: VAE, params, x, eps):
@@ -100,25 +101,26 @@ def _forward(model: VAE, params, x, eps):
     return x_hat, mu, logvar
 
 
-def _corrupt(config: Config, x, counter):
+def _corrupt(config: Config, seed, x, counter):
     """The original code's denoising input: one N(noise_mean, noise_std) draw per point, added
     to all three coordinates. The identity when noise_std is 0."""
     if config.noise_std == 0 and config.noise_mean == 0:
         return x
-    shift = _normal((tf.shape(x)[0], 1), config, _NOISE_STREAM, counter)
+    shift = _normal((tf.shape(x)[0], 1), seed, _NOISE_STREAM, counter)
     return x + config.noise_mean + config.noise_std * shift
 
 
 def _compile_epoch(model: VAE, config: Config):
-    """One epoch of Adam steps as one XLA computation: (params, adam, step) -> next, losses."""
+    """One epoch of Adam steps as one XLA computation: (params, adam, step, data, seed) -> next
+    params and adam state, and the losses of every step."""
     steps, batch, latent = config.steps_per_epoch, config.batch_size, config.latent_dim
     lr = config.learning_rate
 
-    def step_fn(params, m, v, step, x):
-        eps = _normal((batch, latent), config, _EPS_STREAM, step)
+    def step_fn(params, m, v, step, x, seed):
+        eps = _normal((batch, latent), seed, _EPS_STREAM, step)
         with tf.GradientTape() as tape:
             tape.watch(params)
-            x_hat, mu, logvar = _forward(model, params, _corrupt(config, x, step), eps)
+            x_hat, mu, logvar = _forward(model, params, _corrupt(config, seed, x, step), eps)
             recon, kl = loss_terms(x, x_hat, mu, logvar)
             loss = batch_loss(recon, kl, config.loss)
         grads = tape.gradient(loss, params)
@@ -130,9 +132,9 @@ def _compile_epoch(model: VAE, config: Config):
         return params, m, v, tf.stack([loss, tf.reduce_mean(recon), tf.reduce_mean(kl)])
 
     @tf.function(jit_compile=True)
-    def run_epoch(params, m, v, step0, batches):
+    def run_epoch(params, m, v, step0, batches, seed):
         def body(i, params, m, v, record):
-            params, m, v, losses = step_fn(params, m, v, step0 + tf.cast(i, tf.int64), batches[i])
+            params, m, v, losses = step_fn(params, m, v, step0 + tf.cast(i, tf.int64), batches[i], seed)
             return i + 1, params, m, v, record.write(i, losses)
 
         record = tf.TensorArray(tf.float32, size=steps)
@@ -149,15 +151,28 @@ def _compile_snapshot(model: VAE, config: Config):
     n, latent = config.n_points, config.latent_dim
 
     @tf.function(jit_compile=True)
-    def snapshot(params, x, epoch):
-        eps = _normal((n, latent), config, _EVAL_STREAM, 2 * epoch)
-        x_hat, _, _ = _forward(model, params, _corrupt(config, x, -1 - epoch), eps)
-        z = _normal((n, latent), config, _EVAL_STREAM, 2 * epoch + 1)
+    def snapshot(params, x, epoch, seed):
+        eps = _normal((n, latent), seed, _EVAL_STREAM, 2 * epoch)
+        x_hat, _, _ = _forward(model, params, _corrupt(config, seed, x, -1 - epoch), eps)
+        z = _normal((n, latent), seed, _EVAL_STREAM, 2 * epoch + 1)
         n_enc = len(model.encoder.trainable_variables)
         prior, _ = model.decoder.stateless_call(params[n_enc:], [], z)
         return x_hat, prior
 
     return snapshot
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(graph: Config):
+    """The epoch and snapshot functions for ``graph``'s settings. A run's seed, length and data
+    are inputs of these functions, not part of them, so a sweep compiles once per design."""
+    model = build_model(graph)
+    return _compile_epoch(model, graph), _compile_snapshot(model, graph)
+
+
+def _graph(config: Config) -> Config:
+    """``config`` without the settings that are inputs of the compiled functions."""
+    return config.replace(seed=0, epochs=1, snapshots=(1,), eval_every=1, data="report")
 
 
 class _State:
@@ -233,6 +248,25 @@ def is_cached(config: Config) -> bool:
     return _run_path(config).exists()
 
 
+@contextlib.contextmanager
+def _exclusive(config: Config):
+    """Hold the run's lock file while it is trained or loaded: a second process asking for the
+    same Config (two chapters, two test workers) waits, then loads the finished run instead
+    of training it again. The operating system releases the lock if the holder dies."""
+    path = _run_path(config).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"vaebook: waiting for another process training {path.stem}", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _load(config: Config, path) -> _State | None:
     arrays = cache.load_arrays(path)
     if arrays is None:
@@ -266,17 +300,22 @@ def train(config: Config, progress: bool = True, checkpoint_seconds: float = 15.
     run resumes from its last checkpoint. Raises ``TrainingDiverged`` if the loss stops being
     finite; nothing of a diverged run is written.
     """
-    final_path, partial_path = _run_path(config), _run_path(config, ".partial")
-    done = _load(config, final_path)
-    if done is not None:
-        return done.to_run(seconds=0.0)
+    with _exclusive(config):
+        done = _load(config, _run_path(config))
+        if done is not None:
+            return done.to_run(seconds=0.0)
+        return _train(config, progress, checkpoint_seconds)
 
+
+def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
+    final_path, partial_path = _run_path(config), _run_path(config, ".partial")
     model = build_model(config)
     state = _load(config, partial_path) or _State(config, [v.numpy() for v in model.trainable_variables])
     x = swiss_roll(config.n_points, config.seed, config.data)
     batches = tf.constant(x.reshape(config.steps_per_epoch, config.batch_size, 3))
     reference = swiss_roll(config.n_points, config.seed + REFERENCE_SEED_OFFSET, config.data)
-    run_epoch, snapshot = _compile_epoch(model, config), _compile_snapshot(model, config)
+    run_epoch, snapshot = _compiled(_graph(config))
+    seed = tf.constant(config.seed, tf.int64)
     params, m, v = (list(map(tf.constant, group)) for group in (state.params, state.m, state.v))
     snapshot_epochs, eval_epochs = set(config.snapshot_epochs), set(config.eval_epochs)
 
@@ -301,7 +340,7 @@ def train(config: Config, progress: bool = True, checkpoint_seconds: float = 15.
 
         for epoch in range(state.epoch + 1, config.epochs + 1):
             step0 = tf.constant((epoch - 1) * config.steps_per_epoch, tf.int64)
-            params, m, v, record = run_epoch(params, m, v, step0, batches)
+            params, m, v, record = run_epoch(params, m, v, step0, batches, seed)
             losses = record.numpy()
             if not np.isfinite(losses).all():
                 partial_path.unlink(missing_ok=True)
@@ -312,7 +351,7 @@ def train(config: Config, progress: bool = True, checkpoint_seconds: float = 15.
                 )
             state.losses[epoch - 1] = losses
             if epoch in eval_epochs:
-                recon, prior = snapshot(params, tf.constant(x), tf.constant(epoch, tf.int64))
+                recon, prior = snapshot(params, tf.constant(x), tf.constant(epoch, tf.int64), seed)
                 snap = Snapshot(recon.numpy(), prior.numpy())
                 names = AT_SNAPSHOTS if epoch in snapshot_epochs else EVERY_EVAL
                 pending[epoch] = evaluator.submit(_distances, snap, reference, names)
