@@ -1,12 +1,18 @@
 # The two commands that matter: `make setup`, then `make test`.
 PYTHON ?= python3
+MATHJAX_VERSION = 3.2.2
 APT_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf \
                chromium chromium-driver poppler-utils
 
 .PHONY: setup test unit notebooks html pdf browser build bench
 
-setup:  ## Python deps (editable), and the TeX and browser packages where apt-get is usable
+setup:  ## Python deps (editable), MathJax for offline HTML (npm), TeX and browser packages (apt)
 	$(PYTHON) -m pip install -e ".[dev]"
+	@if command -v npm >/dev/null; then \
+		npm install --prefix .vendor --no-audit --no-fund --loglevel=error mathjax@$(MATHJAX_VERSION); \
+	else \
+		echo "npm not found: the HTML will load MathJax from its CDN (equations need a network)"; \
+	fi
 	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \

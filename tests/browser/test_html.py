@@ -47,3 +47,21 @@ def test_table_1_and_equation_1_are_numbered(browser, site):
     assert "Batch size" in table.text and "Learning rate" in table.text
     browser.get(f"{site}/02_loss.html")
     assert browser.find_elements("css selector", "main [id='equation-eq-1']")
+
+
+def test_equations_are_typeset_without_a_network(browser, site):
+    """MathJax is served with the book (`make setup` installs it), so the equations are typeset
+    where no CDN is reachable, as on a laptop offline or this test machine."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/02_loss.html")
+    typeset = WebDriverWait(browser, 20).until(
+        lambda b: b.execute_script("return document.querySelectorAll('main mjx-container').length")
+    )
+    assert typeset >= 5
+    errors = browser.execute_script("return document.querySelectorAll('main mjx-merror').length")
+    assert errors == 0, "MathJax reported TeX errors"
+    fonts = browser.execute_script(
+        "return [...document.fonts].filter(f => f.family.startsWith('MJX') && f.status === 'error').length"
+    )
+    assert fonts == 0, "MathJax's fonts did not load"
