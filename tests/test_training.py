@@ -135,7 +135,7 @@ def test_adam_step_matches_keras():
     import tensorflow as tf
 
     from vaebook.loss import batch_loss, loss_terms
-    from vaebook.training import ADAM_EPSILON, _compile_epoch, _forward, _normal, build_model
+    from vaebook.training import ADAM_EPSILON, _compile_epochs, _forward, _normal, build_model
 
     config = Config(n_points=300, batch_size=100, epochs=1, hidden_units=8)
     model = build_model(config)
@@ -145,8 +145,8 @@ def test_adam_step_matches_keras():
     # Eagerly, so that both sides draw eps with the same kernel (XLA's Philox in a loop differs).
     tf.config.run_functions_eagerly(True)
     try:
-        epoch = _compile_epoch(model, config)
-        ours, _, _, _ = epoch(params, zeros, zeros, tf.constant(0, tf.int64), tf.constant(x), config.seed)
+        epochs = _compile_epochs(model, config)
+        ours, _, _, _ = epochs(params, zeros, zeros, tf.constant(0, tf.int64), 1, tf.constant(x), config.seed)
     finally:
         tf.config.run_functions_eagerly(False)
 

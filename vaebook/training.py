@@ -32,6 +32,9 @@ from vaebook.model import VAE
 TRAINING_VERSION = "3"
 # TF 1's AdamOptimizer defaults, which the original code used.
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
+# Epochs per call of the compiled loop, at most: ten 100-step epochs per call train about 10%
+# faster than one (each call pays Python and TensorFlow dispatch for ~40 tensors).
+EPOCHS_PER_CALL = 10
 # Independent streams of the stateless generator, one per kind of random draw.
 _EPS_STREAM, _NOISE_STREAM, _EVAL_STREAM = 0, 1, 2
 # The real sample that generated points are compared with is drawn with this seed offset, so
@@ -110,9 +113,10 @@ def _corrupt(config: Config, seed, x, counter):
     return x + config.noise_mean + config.noise_std * shift
 
 
-def _compile_epoch(model: VAE, config: Config):
-    """One epoch of Adam steps as one XLA computation: (params, adam, step, data, seed) -> next
-    params and adam state, and the losses of every step."""
+def _compile_epochs(model: VAE, config: Config):
+    """Up to EPOCHS_PER_CALL epochs of Adam steps as one XLA computation: (params, adam, first
+    step, number of epochs, one epoch's batches, seed) -> next params and adam state, and the
+    losses of every step (rows past the last epoch are zeros)."""
     steps, batch, latent = config.steps_per_epoch, config.batch_size, config.latent_dim
     lr = config.learning_rate
 
@@ -132,18 +136,19 @@ def _compile_epoch(model: VAE, config: Config):
         return params, m, v, tf.stack([loss, tf.reduce_mean(recon), tf.reduce_mean(kl)])
 
     @tf.function(jit_compile=True)
-    def run_epoch(params, m, v, step0, batches, seed):
+    def run_epochs(params, m, v, step0, n_epochs, batches, seed):
         def body(i, params, m, v, record):
-            params, m, v, losses = step_fn(params, m, v, step0 + tf.cast(i, tf.int64), batches[i], seed)
+            step = step0 + tf.cast(i, tf.int64)
+            params, m, v, losses = step_fn(params, m, v, step, batches[i % steps], seed)
             return i + 1, params, m, v, record.write(i, losses)
 
-        record = tf.TensorArray(tf.float32, size=steps)
+        record = tf.TensorArray(tf.float32, size=EPOCHS_PER_CALL * steps, element_shape=(3,))
         _, params, m, v, record = tf.while_loop(
-            lambda i, *_: i < steps, body, (tf.constant(0), params, m, v, record)
+            lambda i, *_: i < n_epochs * steps, body, (tf.constant(0), params, m, v, record)
         )
         return params, m, v, record.stack()
 
-    return run_epoch
+    return run_epochs
 
 
 def _compile_snapshot(model: VAE, config: Config):
@@ -167,7 +172,7 @@ def _compiled(graph: Config):
     """The epoch and snapshot functions for ``graph``'s settings. A run's seed, length and data
     are inputs of these functions, not part of them, so a sweep compiles once per design."""
     model = build_model(graph)
-    return _compile_epoch(model, graph), _compile_snapshot(model, graph)
+    return _compile_epochs(model, graph), _compile_snapshot(model, graph)
 
 
 def _graph(config: Config) -> Config:
@@ -314,7 +319,7 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
     x = swiss_roll(config.n_points, config.seed, config.data)
     batches = tf.constant(x.reshape(config.steps_per_epoch, config.batch_size, 3))
     reference = swiss_roll(config.n_points, config.seed + REFERENCE_SEED_OFFSET, config.data)
-    run_epoch, snapshot = _compiled(_graph(config))
+    run_epochs, snapshot = _compiled(_graph(config))
     seed = tf.constant(config.seed, tf.int64)
     params, m, v = (list(map(tf.constant, group)) for group in (state.params, state.m, state.v))
     snapshot_epochs, eval_epochs = set(config.snapshot_epochs), set(config.eval_epochs)
@@ -328,39 +333,49 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
         desc=f"training {config.key(TRAINING_VERSION)}",
         leave=False,
     )
-    # Distances are numpy work: a second thread computes them on the other core while the
-    # (single-threaded) XLA loop trains on.
+    inputs = tf.constant(x)
+
+    def evaluate(params: list[tf.Tensor], epoch: int) -> tuple[Snapshot, dict[str, float]]:
+        recon, prior = snapshot(params, inputs, tf.constant(epoch, tf.int64), seed)
+        snap = Snapshot(recon.numpy(), prior.numpy())
+        return snap, _distances(snap, reference, AT_SNAPSHOTS if epoch in snapshot_epochs else EVERY_EVAL)
+
+    # Snapshots and their distances are a pure function of (params, epoch): a second thread
+    # computes them on the other core while the (single-threaded) XLA loop trains on.
     pending: dict[int, Future] = {}
     with bar, ThreadPoolExecutor(max_workers=1) as evaluator:
 
         def collect() -> None:
             for e, job in sorted(pending.items()):
-                state.distances[e] = job.result()
+                snap, state.distances[e] = job.result()
+                if e in snapshot_epochs:
+                    state.snapshots[e] = snap
             pending.clear()
 
-        for epoch in range(state.epoch + 1, config.epochs + 1):
-            step0 = tf.constant((epoch - 1) * config.steps_per_epoch, tf.int64)
-            params, m, v, record = run_epoch(params, m, v, step0, batches, seed)
-            losses = record.numpy()
-            if not np.isfinite(losses).all():
+        while state.epoch < config.epochs:
+            # Up to the next epoch that is evaluated, so that its parameters are at hand.
+            first = state.epoch
+            last = min(first + EPOCHS_PER_CALL, config.epochs, min(e for e in eval_epochs if e > first))
+            steps = config.steps_per_epoch
+            params, m, v, record = run_epochs(
+                params, m, v, tf.constant(first * steps, tf.int64), tf.constant(last - first), batches, seed
+            )
+            losses = record.numpy()[: (last - first) * steps].reshape(last - first, steps, 3)
+            finite = np.isfinite(losses).all(axis=(1, 2))
+            if not finite.all():
                 partial_path.unlink(missing_ok=True)
                 raise TrainingDiverged(
-                    f"training diverged in epoch {epoch} of {config.epochs}: the loss became "
-                    f"{losses[~np.isfinite(losses)][0]} with learning_rate={config.learning_rate}; "
-                    "try a smaller learning_rate"
+                    f"training diverged in epoch {first + 1 + int(np.argmin(finite))} of {config.epochs}: "
+                    f"the loss became {losses[~np.isfinite(losses)][0]} with "
+                    f"learning_rate={config.learning_rate}; try a smaller learning_rate"
                 )
-            state.losses[epoch - 1] = losses
-            if epoch in eval_epochs:
-                recon, prior = snapshot(params, tf.constant(x), tf.constant(epoch, tf.int64), seed)
-                snap = Snapshot(recon.numpy(), prior.numpy())
-                names = AT_SNAPSHOTS if epoch in snapshot_epochs else EVERY_EVAL
-                pending[epoch] = evaluator.submit(_distances, snap, reference, names)
-                if epoch in snapshot_epochs:
-                    state.snapshots[epoch] = snap
-            state.epoch = epoch
-            bar.update(1)
+            state.losses[first:last] = losses
+            if last in eval_epochs:
+                pending[last] = evaluator.submit(evaluate, params, last)
+            state.epoch = last
+            bar.update(last - first)
             now = time.perf_counter()
-            if now - last_checkpoint > checkpoint_seconds and epoch < config.epochs:
+            if now - last_checkpoint > checkpoint_seconds and last < config.epochs:
                 collect()
                 state.params, state.m, state.v = ([t.numpy() for t in g] for g in (params, m, v))
                 _save(state, partial_path)
