@@ -1,4 +1,4 @@
-"""A fast, deterministic, resumable trainer: whole epochs run as one XLA-compiled loop.
+"""A fast, deterministic, resumable trainer: up to ten epochs run as one XLA-compiled loop.
 
 Parameters and Adam's moments are passed through ``tf.while_loop`` as plain tensors (pure
 functions, no variable updates), and every random draw is ``stateless`` in (seed, step), so
