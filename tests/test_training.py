@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import vaebook
-from vaebook import Config, TrainingDiverged, train
+from vaebook import Config, TrainingDiverged, train, training
 from vaebook.cache import load_arrays
 from vaebook.training import _run_path, is_cached
 
@@ -108,6 +108,7 @@ def test_interrupted_run_leaves_nothing_trusted_and_resumes(cache, tmp_path, mon
     assert same(resumed, train(config, progress=False))
 
 
+@pytest.mark.skipif(training.fcntl is None, reason="no advisory file locks on this platform")
 def test_a_run_asked_for_twice_at_once_is_trained_once(tmp_path):
     """Two processes start the same Config together: one trains, the other waits for it and
     loads the result (without the run's lock, both would train: both report seconds > 0)."""

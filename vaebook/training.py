@@ -9,7 +9,6 @@ same bits.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import sys
@@ -23,6 +22,11 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from vaebook import cache, metrics
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory file locks, so two processes may train one run twice
+    fcntl = None
 from vaebook.config import Config
 from vaebook.data import swiss_roll
 from vaebook.loss import batch_loss, loss_terms, reparameterize
@@ -258,6 +262,9 @@ def _exclusive(config: Config):
     """Hold the run's lock file while it is trained or loaded: a second process asking for the
     same Config (two chapters, two test workers) waits, then loads the finished run instead
     of training it again. The operating system releases the lock if the holder dies."""
+    if fcntl is None:
+        yield
+        return
     path = _run_path(config).with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
