@@ -22,15 +22,15 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from vaebook import cache, metrics
+from vaebook.config import Config
+from vaebook.data import swiss_roll
+from vaebook.loss import batch_loss, loss_terms, reparameterize
+from vaebook.model import VAE
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory file locks, so two processes may train one run twice
     fcntl = None
-from vaebook.config import Config
-from vaebook.data import swiss_roll
-from vaebook.loss import batch_loss, loss_terms, reparameterize
-from vaebook.model import VAE
 
 # Bump when a change to the training code changes its numbers: it invalidates cached runs.
 TRAINING_VERSION = "3"
