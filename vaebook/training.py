@@ -321,10 +321,12 @@ def train(config: Config, progress: bool = True, checkpoint_seconds: float = 15.
 
 def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
     final_path, partial_path = _run_path(config), _run_path(config, ".partial")
-    model = build_model(config)
-    state = _load(config, partial_path) or _State(config, [v.numpy() for v in model.trainable_variables])
+    state = _load(config, partial_path) or _State(
+        config, [v.numpy() for v in build_model(config).trainable_variables]
+    )
+    steps = config.steps_per_epoch
     x = swiss_roll(config.n_points, config.seed, config.data)
-    batches = tf.constant(x.reshape(config.steps_per_epoch, config.batch_size, 3))
+    batches = tf.constant(x.reshape(steps, config.batch_size, 3))
     reference = swiss_roll(config.n_points, config.seed + REFERENCE_SEED_OFFSET, config.data)
     run_epochs, snapshot = _compiled(_graph(config))
     seed = tf.constant(config.seed, tf.int64)
@@ -363,7 +365,6 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
             # Up to the next epoch that is evaluated, so that its parameters are at hand.
             first = state.epoch
             last = min(first + EPOCHS_PER_CALL, config.epochs, min(e for e in eval_epochs if e > first))
-            steps = config.steps_per_epoch
             params, m, v, record = run_epochs(
                 params, m, v, tf.constant(first * steps, tf.int64), tf.constant(last - first), batches, seed
             )
