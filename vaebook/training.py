@@ -325,8 +325,8 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
         config, [v.numpy() for v in build_model(config).trainable_variables]
     )
     steps = config.steps_per_epoch
-    x = swiss_roll(config.n_points, config.seed, config.data)
-    batches = tf.constant(x.reshape(steps, config.batch_size, 3))
+    inputs = tf.constant(swiss_roll(config.n_points, config.seed, config.data))
+    batches = tf.reshape(inputs, (steps, config.batch_size, 3))
     reference = swiss_roll(config.n_points, config.seed + REFERENCE_SEED_OFFSET, config.data)
     run_epochs, snapshot = _compiled(_graph(config))
     seed = tf.constant(config.seed, tf.int64)
@@ -342,7 +342,6 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
         desc=f"training {config.key(TRAINING_VERSION)}",
         leave=False,
     )
-    inputs = tf.constant(x)
 
     def evaluate(params: list[tf.Tensor], epoch: int) -> tuple[Snapshot, dict[str, float]]:
         recon, prior = snapshot(params, inputs, tf.constant(epoch, tf.int64), seed)
