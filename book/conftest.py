@@ -1,6 +1,8 @@
 """How `pytest --nbval book/` runs the chapters: through book/nbval_sanitize.cfg unless told
-otherwise, and, on several cores (pytest-xdist), the chapters that train most first."""
+otherwise, and, on several cores (pytest-xdist), one TensorFlow thread per kernel and the
+chapters that train most first."""
 
+import os
 from pathlib import Path
 
 SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
@@ -11,6 +13,8 @@ FIRST = ("09_original_code", "08_design")
 
 
 def pytest_configure(config):
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        os.environ.setdefault("VAEBOOK_TF_THREADS", "1")  # a kernel per core: one thread each
     if getattr(config.option, "nbval_sanitize_with", "unset") is None:
         config.option.nbval_sanitize_with = str(SANITIZE)
     if hasattr(config.option, "loadscopereorder"):

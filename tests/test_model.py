@@ -1,7 +1,9 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from vaebook import VAE, Config
+from vaebook.model import affine
 from vaebook.training import _forward, build_model
 
 
@@ -48,3 +50,22 @@ def test_keras_fit_runs_the_same_loss():
     model.compile(optimizer="adam")
     history = model.fit(np.zeros((200, 3), np.float32), batch_size=100, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("width", [3, 100])
+def test_affine_gradients_are_the_hand_derived_ones(width):
+    """The custom gradients of ``affine`` (broadcast sums for thin layers, dots for wide ones)
+    against numpy's float64 dy W^T, x^T dy and the column sums of dy."""
+    rng = np.random.default_rng(0)
+    x, kernel = rng.normal(size=(50, 100)), rng.normal(size=(100, width))
+    bias, dy = rng.normal(size=width), rng.normal(size=(50, width))
+    inputs = [tf.constant(a, tf.float32) for a in (x, kernel, bias)]
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        y = affine(*inputs)
+        loss = tf.reduce_sum(y * tf.constant(dy, tf.float32))
+    dx, dkernel, dbias = tape.gradient(loss, inputs)
+    np.testing.assert_allclose(y, x @ kernel + bias, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dx, dy @ kernel.T, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dkernel, x.T @ dy, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dbias, dy.sum(axis=0), rtol=1e-4, atol=1e-4)

@@ -50,12 +50,13 @@ def test_deterministic_in_process_and_seed_matters(cache, monkeypatch, tmp_path)
     assert not np.array_equal(a.vfe, c.vfe)
 
 
-def test_deterministic_across_processes(tmp_path):
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_deterministic_across_processes_and_thread_counts(tmp_path, threads):
     a = train(SMALL, progress=False)
     out = tmp_path / "vfe.npy"
     run = f"vaebook.train(vaebook.{SMALL!r}, progress=False)"
     code = f"import numpy as np, vaebook; np.save({str(out)!r}, {run}.vfe)"
-    env = dict(os.environ, VAEBOOK_CACHE=str(tmp_path / "fresh"))
+    env = dict(os.environ, VAEBOOK_CACHE=str(tmp_path / "fresh"), VAEBOOK_TF_THREADS=threads)
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert np.array_equal(np.load(out), a.vfe)
 

@@ -7,17 +7,18 @@ import os
 # in every notebook's output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# The trainer keeps one core busy and its distance evaluations the other; BLAS threads would
-# compete with both (only takes effect if numpy is not imported yet).
+# The trainer keeps the cores busy; BLAS threads for the distance evaluations would only
+# compete with it (this takes effect only if numpy is not imported yet).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import tensorflow as tf  # noqa: E402
 
 tf.config.experimental.enable_op_determinism()
 try:
-    # One thread is faster for this small model (measured in benchmarks/speed.py) and leaves
-    # the second core free: the sweep trains two runs at once.
-    threads = int(os.environ.get("VAEBOOK_TF_THREADS", "1"))
+    # Two threads: the trainer runs each batch as two independent halves, one per core (1.3x,
+    # benchmarks/speed.py); more would only contend. The numbers do not depend on the count,
+    # so a sweep's workers use one each.
+    threads = int(os.environ.get("VAEBOOK_TF_THREADS", min(2, os.cpu_count() or 1)))
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 except RuntimeError:  # TensorFlow was already initialised by the caller: keep its settings

@@ -20,6 +20,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from vaebook.sweep import one_thread_each
+
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
@@ -134,7 +136,8 @@ def execute_all(todo: list[Path], folder: Path, workers: int) -> str | None:
         scrub(folder / chapter.name)
         return time.perf_counter() - start
 
-    with _stderr_to(ROOT / "_build" / "kernels.log"), ThreadPoolExecutor(workers) as pool:
+    threads = one_thread_each() if workers > 1 else contextlib.nullcontext()
+    with _stderr_to(ROOT / "_build" / "kernels.log"), threads, ThreadPoolExecutor(workers) as pool:
         jobs = {pool.submit(run, chapter): chapter for chapter in todo}
         for done, job in enumerate(as_completed(jobs), 1):
             chapter = jobs[job]

@@ -25,7 +25,7 @@ from vaebook import cache, metrics
 from vaebook.config import Config
 from vaebook.data import swiss_roll
 from vaebook.loss import batch_loss, loss_terms, reparameterize
-from vaebook.model import VAE
+from vaebook.model import VAE, mlp
 
 try:
     import fcntl
@@ -33,7 +33,7 @@ except ImportError:  # Windows: no advisory file locks, so two processes may tra
     fcntl = None
 
 # Bump when a change to the training code changes its numbers: it invalidates cached runs.
-TRAINING_VERSION = "3"
+TRAINING_VERSION = "4"
 # TF 1's AdamOptimizer defaults, which the original code used.
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 # Epochs per call of the compiled loop, at most: ten 100-step epochs per call train about 10%
@@ -99,12 +99,12 @@ def _normal(shape, seed, stream: int, counter) -> tf.Tensor:
 
 
 def _forward(model: VAE, params, x, eps):
-    """Encoder and decoder of the Keras model, called on explicit parameter tensors."""
+    """The Keras model's encoder and decoder as pure functions of explicit parameter tensors."""
     n_enc = len(model.encoder.trainable_variables)
-    out, _ = model.encoder.stateless_call(params[:n_enc], [], x)
+    out = mlp(params[:n_enc], x, model.config.activation)
     latent = model.config.latent_dim
     mu, logvar = out[:, :latent], out[:, latent:]
-    x_hat, _ = model.decoder.stateless_call(params[n_enc:], [], reparameterize(mu, logvar, eps))
+    x_hat = mlp(params[n_enc:], reparameterize(mu, logvar, eps), model.config.activation)
     return x_hat, mu, logvar
 
 
@@ -124,12 +124,18 @@ def _compile_epochs(model: VAE, config: Config):
     steps, batch, latent = config.steps_per_epoch, config.batch_size, config.latent_dim
     lr = config.learning_rate
 
+    sizes = [batch // 2, batch - batch // 2] if batch > 1 else [batch]
+
     def step_fn(params, m, v, step, x, seed):
         eps = _normal((batch, latent), seed, _EPS_STREAM, step)
+        inputs = _corrupt(config, seed, x, step)
         with tf.GradientTape() as tape:
             tape.watch(params)
-            x_hat, mu, logvar = _forward(model, params, _corrupt(config, seed, x, step), eps)
-            recon, kl = loss_terms(x, x_hat, mu, logvar)
+            # Two half-batches whose passes are independent until their gradients are summed:
+            # XLA runs them on two cores at once (1.3x); the numbers do not depend on the cores.
+            halves = zip(*(tf.split(t, sizes) for t in (x, inputs, eps)))
+            terms = [loss_terms(xi, *_forward(model, params, ci, ei)) for xi, ci, ei in halves]
+            recon, kl = (tf.concat(t, axis=0) for t in zip(*terms))
             loss = batch_loss(recon, kl, config.loss)
         grads = tape.gradient(loss, params)
         t = tf.cast(step + 1, tf.float32)
@@ -164,8 +170,7 @@ def _compile_snapshot(model: VAE, config: Config):
         eps = _normal((n, latent), seed, _EVAL_STREAM, 2 * epoch)
         x_hat, _, _ = _forward(model, params, _corrupt(config, seed, x, -1 - epoch), eps)
         z = _normal((n, latent), seed, _EVAL_STREAM, 2 * epoch + 1)
-        n_enc = len(model.encoder.trainable_variables)
-        prior, _ = model.decoder.stateless_call(params[n_enc:], [], z)
+        prior = mlp(params[len(model.encoder.trainable_variables) :], z, config.activation)
         return x_hat, prior
 
     return snapshot
@@ -349,7 +354,7 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
         return snap, _distances(snap, reference, AT_SNAPSHOTS if epoch in snapshot_epochs else EVERY_EVAL)
 
     # Snapshots and their distances are a pure function of (params, epoch): a second thread
-    # computes them on the other core while the (single-threaded) XLA loop trains on.
+    # computes them while the XLA loop trains on.
     pending: dict[int, Future] = {}
     with bar, ThreadPoolExecutor(max_workers=1) as evaluator:
 
