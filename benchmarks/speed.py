@@ -6,8 +6,8 @@
 Prints steps per second of ``vaebook.train`` (the whole-epoch XLA loop) and of ``model.fit``
 (the same VAE, data, loss and optimizer, with Keras's default ``jit_compile="auto"``), their
 ratio, the wall time of the report's full run in a new process (1,000 epochs, 100,000 steps,
-compilation and the distance evaluations included), peak memory, and the sweep's throughput in model-steps per
-second with one process per core against training the same runs one by one.
+compilation and the distance evaluations included), peak memory, and the sweep's throughput in
+model-steps per second with one process per core against training the same runs one by one.
 """
 
 from __future__ import annotations
