@@ -1,11 +1,12 @@
 """A Sphinx extension: the PDF takes its structure from _toc.yml, as the HTML does.
 
-Sphinx's LaTeX writer flattens the book into one chapter per heading: the root page's sections
-become chapters, the parts' captions are lost and the appendix is numbered on. Here, before the
-LaTeX is written, the root page's text becomes unnumbered front matter (one chapter, its sections
-unnumbered), each captioned part a \\part, the part numbered in letters (`style: alphaupper` in
-_toc.yml, which also letters it in the HTML) LaTeX's \\appendix, and a part left unnumbered back
-matter (the bibliography, which Sphinx typesets at the end of the book, takes that part's title).
+Left alone, Sphinx's LaTeX writer makes every section of the root page a chapter, drops the
+parts' captions (the first one names the contents) and numbers the appendix on. Here, once the
+book's pages are assembled into one tree and before it is written, the root page's text becomes
+front matter (one unnumbered chapter, its sections unnumbered headings), each captioned part an
+unnumbered \\part, the part numbered in letters (`style: alphaupper`, which letters it in the
+HTML) LaTeX's \\appendix, and an unnumbered part back matter. The bibliography, which Sphinx
+typesets at the very end under a heading of its own, takes its page's title.
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ def _move_bibliography(app, doctree: nodes.document, start: addnodes.start_of_fi
     section.replace_self([_raw(rf"\renewcommand{{\bibname}}{{{title}}}"), target, *rest, bibliography])
 
 
+def _docname(app, name: str) -> str:
+    """A toc entry's page name without its suffix, as Sphinx names the page."""
+    return next((name[: -len(s)] for s in app.config.source_suffix if name.endswith(s)), name)
+
+
 def _structure(app, doctree: nodes.document, docname: str) -> None:
+    """Rearranges the assembled book (the LaTeX builder resolves it as the root page)."""
     if app.builder.format != "latex" or docname != app.config.root_doc:
         return
     root = doctree.next_node(nodes.section)
@@ -82,7 +89,7 @@ def _structure(app, doctree: nodes.document, docname: str) -> None:
     for docname in {key.docname for key in cite.bibliographies} & starts.keys():
         _move_bibliography(app, doctree, starts[docname])
     for index, part in enumerate(app.env.external_site_map.root.subtrees):
-        first = starts[part.files()[0]]
+        first = starts[_docname(app, part.files()[0])]
         first.parent.insert(first.parent.index(first), _raw(_part_start(app, part, index == 0)))
 
 
