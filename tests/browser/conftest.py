@@ -7,11 +7,41 @@ import tempfile
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 PDF = ROOT / "_build" / "latex" / "vaebook.pdf"
+PARTS = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
+
+
+def _title(page: str) -> str:
+    """A page's title, its first `# ` heading, with the typographic apostrophe the book prints."""
+    notebook = ROOT / "book" / f"{page}.ipynb"
+    if notebook.exists():
+        source = "\n".join(c.source for c in nbformat.read(notebook, 4).cells if c.cell_type == "markdown")
+    else:
+        source = (ROOT / "book" / f"{page}.md").read_text()
+    title = next(line[2:] for line in source.splitlines() if line.startswith("# "))
+    return title.strip().replace("'", "\u2019")
+
+
+def chapters() -> list[tuple[str, str | None, str]]:
+    """(page, number, title) for every page of the parts, in order: chapters numbered on across
+    the numbered parts, the appendix's (`style: alphaupper`) lettered A, B, ..., the rest None."""
+    numbers, letters, listed = iter(range(1, 100)), iter("ABCDEFGHIJ"), []
+    for part in PARTS:
+        for entry in part["chapters"]:
+            if not part.get("numbered"):
+                number = None
+            elif part.get("style") == "alphaupper":
+                number = next(letters)
+            else:
+                number = str(next(numbers))
+            listed.append((entry["file"], number, _title(entry["file"])))
+    return listed
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import PARTS, ROOT, chapters
 
 PAGES = ["index"] + [
     entry["file"]
@@ -47,6 +47,38 @@ def test_table_1_and_equation_1_are_numbered(browser, site):
     assert "Batch size" in table.text and "Learning rate" in table.text
     browser.get(f"{site}/02_loss.html")
     assert browser.find_elements("css selector", "main [id='equation-eq-1']")
+
+
+def _texts(browser, selector: str) -> list[str]:
+    script = f"return [...document.querySelectorAll({selector!r})].map(e => e.textContent.trim())"
+    return browser.execute_script(script)
+
+
+def test_sidebar_numbers_the_chapters_as_the_pdf(browser, site):
+    """1-9 on across the two parts, the appendix lettered, the references unnumbered: the numbers
+    the PDF's chapters carry (tests/browser/test_pdf.py)."""
+    browser.get(f"{site}/index.html")
+    captions = _texts(browser, "nav.bd-docs-nav .caption-text")
+    assert captions == [part["caption"] for part in PARTS if "caption" in part]
+    entries = _texts(browser, "nav.bd-docs-nav ul.bd-sidenav:not(.bd-sidenav__home-link) > li.toctree-l1 > a")
+    assert entries == [f"{number}. {title}" if number else title for _, number, title in chapters()]
+    assert entries[0] == "1. The data: the report’s Swiss roll" and entries[-1] == "References"
+
+
+def test_captions_and_equations_are_numbered_by_chapter(browser, site):
+    numbers = {page: number for page, number, _ in chapters()}
+    for page, count in FIGURES.items():
+        browser.get(f"{site}/{page}.html")
+        labels = _texts(browser, "main figure .caption-number")
+        assert len(labels) >= count
+        assert labels == [f"Figure {numbers[page]}.{index}" for index in range(1, len(labels) + 1)]
+        assert all(text.startswith("— ") for text in _texts(browser, "main figure .caption-text"))
+    browser.get(f"{site}/05_results.html")
+    assert _texts(browser, "main figcaption")[0].startswith("Figure 5.1 — the report’s Figure 2, regenerated")
+    browser.get(f"{site}/03_architecture.html")
+    assert _texts(browser, "main table caption")[0].startswith("Table 3.1 — the report’s Table 1, printed")
+    browser.get(f"{site}/02_loss.html")
+    assert [n.rstrip("#") for n in _texts(browser, "main #equation-eq-1 .eqno")] == ["(2.3)"]  # # = its link
 
 
 def test_equations_are_typeset_without_a_network(browser, site):

@@ -1,22 +1,70 @@
-"""The PDF holds every figure and Table 1."""
+"""The PDF holds every figure and Table 1, and reads as a book: front matter, the HTML's parts and
+chapter numbers, a lettered appendix, unnumbered references, captions numbered by chapter."""
 
+import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from .conftest import PDF
+from .conftest import PARTS, PDF, ROOT, chapters
 from .test_html import FIGURES
+
+# The report's own text prints its lost cross-references as "??"; the book quotes it.
+QUOTED_QUESTION_MARKS = ("“??”", "“Figure ?? shows")
+# What a page prints besides its text: the book's title, the page number, the chapter or section.
+RUNNING = re.compile(
+    r"Variational Auto-Encoder in TensorFlow, re-created|[0-9ivxlc]+|Contents|About this book"
+    r"|(Chapter|Appendix) [0-9A-Z]+\. .*|[0-9A-Z]+\.[0-9]+\. .*"
+)
 
 
 @pytest.fixture(scope="module")
 def pdf():
     if not PDF.exists():
         pytest.fail(f"no PDF at {PDF}: run `jupyter-book build book/ --builder pdflatex` first")
-    for tool in ("pdfimages", "pdftotext"):
+    for tool in ("pdfimages", "pdftotext", "pdftohtml"):
         if not shutil.which(tool):
             pytest.fail(f"{tool} (poppler-utils) is needed: `make setup` installs it")
     return PDF
+
+
+@pytest.fixture(scope="module")
+def pages(pdf) -> list[str]:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+
+
+@pytest.fixture(scope="module")
+def text(pages) -> str:
+    """The whole text on one line: captions and sentences that the layout breaks are whole again."""
+    return " ".join(" ".join(pages).split())
+
+
+def _items(outline: ET.Element) -> list[tuple[str, int, list]]:
+    """(title, page, children) for each bookmark; pdftohtml nests an item's children in an
+    <outline> right after it."""
+    items: list = []
+    for element in outline:
+        if element.tag == "item":
+            items.append((element.text or "", int(element.get("page")), []))
+        elif element.tag == "outline":
+            items[-1][2].extend(_items(element))
+    return items
+
+
+def _titles(items: list):
+    for title, _, children in items:
+        yield title
+        yield from _titles(children)
+
+
+@pytest.fixture(scope="module")
+def outline(pdf) -> list[tuple[str, int, list]]:
+    command = ["pdftohtml", "-xml", "-i", "-q", "-stdout", str(pdf)]
+    xml = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return _items(ET.fromstring(xml).find("outline"))
 
 
 def test_every_figure_is_in_the_pdf(pdf):
@@ -31,3 +79,74 @@ def test_table_1_is_in_the_pdf(pdf):
     assert "Table 1" in text
     for row in ("z dimension", "Batch size", "Learning rate", "Number of Swiss-roll points", "100 units"):
         assert row in text, row
+
+
+def test_front_matter_then_the_three_parts(outline):
+    top = [title for title, _, _ in outline]
+    assert top == ["About this book", "The report, re-created", "Beyond the report", "Appendix"]
+    assert top[1:] == [part["caption"] for part in PARTS if "caption" in part]
+    # The front page is one unnumbered chapter of at most two pages, before the first part.
+    (_, about, sections), (_, first_part, _) = outline[0], outline[1]
+    assert sections == [] and first_part - about <= 2
+
+
+def test_chapters_are_numbered_as_in_the_html(outline):
+    """Bookmarks read "1 The data: ...": chapters 1-9 in the toc's order, the appendix lettered,
+    the references last and unnumbered."""
+    bookmarks = [title for _, _, part in outline[1:] for title, _, _ in part]
+    expected = [f"{number} {title}" if number else title for _, number, title in chapters()]
+    assert bookmarks == expected
+    assert bookmarks[0] == "1 The data: the report’s Swiss roll"
+    assert bookmarks[8].startswith("9 ") and bookmarks[9].startswith("A ")
+    assert bookmarks[-1] == "References"
+
+
+def test_no_chapter_is_a_section_of_the_front_page(outline, text):
+    front_sections = re.findall(r"^## (.+)$", (ROOT / "book" / "index.md").read_text(), re.M)
+    assert "How to read it" in front_sections and "How to rebuild it" in front_sections
+    titles = list(_titles(outline))
+    for section in front_sections:
+        assert not any(section in title for title in titles), section
+        assert section in text  # still in the book, as a heading of the front matter
+
+
+def test_running_heads_name_chapter_1_and_appendix_a(text):
+    assert "Chapter 1. The data: the report’s Swiss roll" in text
+    assert "Appendix A. Where the code and the report disagree" in text
+    assert "Chapter 10" not in text and "Chapter 13" not in text
+
+
+def test_captions_are_numbered_by_chapter_and_name_the_report_in_words(text):
+    numbers = {page: number for page, number, _ in chapters()}
+    for page, count in FIGURES.items():
+        for index in range(1, count + 1):
+            assert f"Figure {numbers[page]}.{index} — " in text, (page, index)
+    assert "Figure 1.1 — the report’s Figure 1, regenerated." in text
+    assert "Figure 5.1 — the report’s Figure 2, regenerated." in text
+    assert "Table 3.1 — the report’s Table 1, printed from vaebook.Config." in text
+    # Not Sphinx's default "Fig. 4: Figure 2 of the report" (a heading may say "the report's Figure 1: ...").
+    assert not re.search(r"\bFig\. \d|(?<!report’s )(Figure|Table) \d+: ", text)
+
+
+def test_equations_are_numbered_by_chapter(text):
+    assert "gives the report’s equation (1), numbered (2.3) in this book" in text
+    assert "its equation (1) is (2.3)" in text
+
+
+def test_every_cross_reference_resolves(text):
+    for quoted in QUOTED_QUESTION_MARKS:
+        assert quoted in text, quoted
+        text = text.replace(quoted, "")
+    assert "??" not in text
+    log = (PDF.parent / "vaebook.log").read_text(errors="replace")
+    assert not re.search(r"(Reference|Citation) `[^']*' on page \d+ undefined", log)
+
+
+def test_no_blank_pages(pages):
+    """No page holds only running heads and a page number (what a two-sided layout's pages before
+    a right-hand chapter did) or nothing at all."""
+    blank = [
+        number for number, page in enumerate(pages, 1)
+        if all(RUNNING.fullmatch(line.strip()) for line in page.splitlines() if line.strip())
+    ]
+    assert blank == []
