@@ -60,6 +60,9 @@ def test_overlay_has_a_frame_and_a_slider_step_per_epoch():
     assert slider.active == 0
     assert [s.label for s in slider.steps] == ["1", "51", "201"]
     assert [(s.method, list(s.args[0])) for s in slider.steps] == [("animate", [f.name]) for f in fig.frames]
+    scene = fig.layout.scene  # fixed axes, drawn to scale
+    spans = np.array([np.diff(scene[f"{a}axis"].range)[0] for a in "xyz"])
+    assert np.allclose([scene.aspectratio[a] for a in "xyz"], spans / spans.max())
     # Every generated and real point lies within the fixed axes, so no epoch's points are cut off.
     for i, axis in enumerate(("xaxis", "yaxis", "zaxis")):
         lo, hi = fig.layout.scene[axis].range

@@ -21,6 +21,7 @@ except ImportError as err:  # a dependency, not an option: say how to get it
 
 REAL, GENERATED = "tab:red", "tab:blue"  # the report's colours: real red, generated blue
 PRIOR = "tab:orange"
+VIEW = (20, -60)  # the 3-D figures' elevation and azimuth, in degrees
 # Points per set in an interactive view: enough to see the roll, few enough for a light page.
 SUBSAMPLE = 2_000
 
@@ -32,7 +33,7 @@ def _scatter3d(ax, points: np.ndarray, color, size: float = 1.0, label: str | No
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("z")
-    ax.view_init(elev=20, azim=-60)
+    ax.view_init(elev=VIEW[0], azim=VIEW[1])
 
 
 def _limits(*sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,20 +191,35 @@ def _points3d(points: np.ndarray, name: str, color: str, **kwargs) -> go.Scatter
     return go.Scatter3d(x=x, y=y, z=z, mode="markers", name=name, marker=marker, **kwargs)
 
 
+def _eye(distance: float = 1.9) -> dict[str, float]:
+    """plotly's camera position for the static figures' view (``VIEW``), a bit further out than
+    plotly's default so that the whole roll shows in a narrow scene."""
+    elevation, azimuth = np.radians(VIEW)
+    x, y, z = distance * np.array(
+        [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+    )
+    return {"x": float(x), "y": float(y), "z": float(z)}
+
+
 def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> dict:
-    axes = {
-        key: {"title": {"text": key[0]}, **({} if lo is None else {"range": [float(lo[i]), float(hi[i])]})}
-        for i, key in enumerate(("xaxis", "yaxis", "zaxis"))
-    }
-    return {**axes, "aspectmode": "cube" if lo is not None else "data"}
+    """Axes x, y, z; with limits, fixed ranges drawn to scale (so that frames compare), else the
+    data's own ranges to scale."""
+    axes = {f"{a}axis": {"title": {"text": a}} for a in "xyz"}
+    axes["camera"] = {"eye": _eye()}
+    if lo is None:
+        return {**axes, "aspectmode": "data"}
+    for i, a in enumerate("xyz"):
+        axes[f"{a}axis"]["range"] = [float(lo[i]), float(hi[i])]
+    ratio = (hi - lo) / (hi - lo).max()
+    return {**axes, "aspectmode": "manual", "aspectratio": dict(zip("xyz", map(float, ratio)))}
 
 
-def _interactive_layout(fig: go.Figure, height: int) -> go.Figure:
+def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0) -> go.Figure:
     # Clicking a legend entry hides or shows that point set; double-clicking isolates it.
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        margin={"l": 0, "r": 0, "t": 40, "b": bottom},
         legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "itemsizing": "constant"},
         uirevision="keep",  # the reader's camera survives the slider's redraws
     )
@@ -257,7 +273,7 @@ def overlay_3d(
             }
         ],
     )
-    return _interactive_layout(fig, height=620)
+    return _interactive_layout(fig, height=680, bottom=90)  # the slider sits in the bottom margin
 
 
 def side_by_side_3d(
@@ -280,7 +296,10 @@ def side_by_side_3d(
             faint.marker.opacity = 0.15
             fig.add_trace(faint, row=1, col=col)
     fig.update_scenes(_scene())
-    return _interactive_layout(fig, height=520)
+    _interactive_layout(fig, height=560, bottom=40)
+    # The legend under the scenes, which then get the figure's whole width.
+    fig.update_layout(legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top"})
+    return fig
 
 
 class HTMLFigure:
