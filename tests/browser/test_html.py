@@ -78,6 +78,7 @@ INTERACTIVE = {
     "05_results": ["plotly-overlay"],
     "07_generation": ["plotly-recon-vs-prior"],
 }
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 
 
 def _console_errors(browser) -> list[str]:
@@ -158,3 +159,18 @@ def test_the_slider_shows_another_epoch_and_the_legend_hides_a_set(browser, site
     ActionChains(browser).move_to_element(entry).click().perform()
     WebDriverWait(browser, 20).until(lambda b: b.execute_script(state)["visible"] == ["legendonly", True])
     assert _console_errors(browser) == []
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapters_have_a_rerun_box_and_their_notebook_to_download(browser, site, page):
+    import json
+    import urllib.request
+
+    browser.get(f"{site}/{page}.html")
+    box = browser.find_element("css selector", "main .admonition.tip")
+    assert "Re-run this chapter" in box.text
+    assert f"papermill book/{page}.ipynb out.ipynb" in box.text
+    link = browser.find_element("css selector", f"a[href$='_sources/{page}.ipynb']")
+    with urllib.request.urlopen(link.get_attribute("href")) as answer:
+        notebook = json.load(answer)
+    assert any("parameters" in c["metadata"].get("tags", []) for c in notebook["cells"])
