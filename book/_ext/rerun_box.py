@@ -8,6 +8,7 @@ below do not need Sphinx, so that tests can check them alone."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import re
 import shlex
@@ -124,9 +125,9 @@ def box(notebook: str, params: list[Parameter]) -> str:
         takes = "It takes no parameters."
     return (
         ":::{admonition} Re-run this chapter\n:class: tip\n\n"
-        f"This page is the notebook {_code(notebook)}, executed (in the HTML, the download button "
-        "at the top of the page gives it). From the repository's root, this command runs it again with the "
-        "defaults of its `parameters` cell; change a value to run a variant:\n\n"
+        f"This chapter is the notebook {_code(notebook)}, executed (the HTML's download button gives "
+        "it). From the repository's root, this command runs it again with the defaults of its "
+        "`parameters` cell; change a value to run a variant:\n\n"
         f"```bash\n{command(notebook, params)}\n```\n\n{takes}\n:::\n"
     )
 
@@ -155,4 +156,7 @@ def _add_box(app, docname: str, source: list[str]) -> None:
 
 def setup(app) -> dict:
     app.connect("source-read", _add_box)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # Sphinx re-reads every page when an extension's env_version changes: a change to this file
+    # then reaches every box, not only those of notebooks changed since the last build.
+    version = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
+    return {"env_version": version, "parallel_read_safe": True, "parallel_write_safe": True}
