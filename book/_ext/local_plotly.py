@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plotly
+try:
+    import plotly
+except ImportError as err:  # a dependency of the book, as of vaebook.plots
+    raise ImportError(
+        'the book needs plotly: install the project\'s dependencies with `pip install -e ".[dev]"`'
+    ) from err
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 MARKER = 'class="plotly-graph-div"'  # what plotly's to_html writes for every figure
