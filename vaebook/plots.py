@@ -283,8 +283,9 @@ def side_by_side_3d(
     n: int = SUBSAMPLE,
     seed: int = 0,
 ) -> go.Figure:
-    """One scene per point set, titled by the keys; with ``real``, the real roll faintly in every
-    scene as one legend entry, so that a click shows or hides it everywhere."""
+    """One scene per point set (all of the same length), titled by the keys; with ``real``, the
+    real roll faintly in every scene as one legend entry, so that a click shows or hides it
+    everywhere."""
     rows = subsample_rows(len(next(iter(sets.values()))), n, seed)
     fig = make_subplots(
         rows=1, cols=len(sets), specs=[[{"type": "scene"}] * len(sets)], subplot_titles=list(sets)
