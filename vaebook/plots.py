@@ -1,4 +1,5 @@
-"""The book's figures. Each function returns a matplotlib Figure drawn from arrays it is given.
+"""The book's figures. Each function returns a matplotlib Figure drawn from arrays it is given;
+the ``*_3d`` functions return the interactive plotly views the HTML shows beside them.
 
 Figures are made without pyplot, so a notebook shows (or glues) exactly the one it asks for.
 """
@@ -7,9 +8,22 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+try:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+except ImportError as err:  # a dependency, not an option: say how to get it
+    raise ImportError(
+        'vaebook.plots needs plotly: install the project\'s dependencies with `pip install -e ".[dev]"`'
+    ) from err
+
 REAL, GENERATED = "tab:red", "tab:blue"  # the report's colours: real red, generated blue
+PRIOR = "tab:orange"
+VIEW = (20, -60)  # the 3-D figures' elevation and azimuth, in degrees
+# Points per set in an interactive view: enough to see the roll, few enough for a light page.
+SUBSAMPLE = 2_000
 
 
 def _scatter3d(ax, points: np.ndarray, color, size: float = 1.0, label: str | None = None) -> None:
@@ -19,7 +33,7 @@ def _scatter3d(ax, points: np.ndarray, color, size: float = 1.0, label: str | No
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("z")
-    ax.view_init(elev=20, azim=-60)
+    ax.view_init(elev=VIEW[0], azim=VIEW[1])
 
 
 def _limits(*sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,3 +171,160 @@ def spread_curves(groups: dict[str, list[dict[str, np.ndarray]]], key: str, floo
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+# Interactive views (plotly). Each shows a seeded subsample of the points; the same rows of every
+# set, so a training point and its reconstructions stay paired across sets and epochs.
+
+
+def subsample_rows(n_rows: int, n: int = SUBSAMPLE, seed: int = 0) -> np.ndarray:
+    """``n`` distinct row indices out of ``n_rows`` (all of them if fewer), drawn with ``seed``,
+    in increasing order."""
+    if n >= n_rows:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=n, replace=False))
+
+
+def _points3d(points: np.ndarray, name: str, color: str, **kwargs) -> go.Scatter3d:
+    x, y, z = np.asarray(points, np.float32).T
+    marker = {"size": 1.6, "color": to_hex(color), "opacity": 0.8}
+    return go.Scatter3d(x=x, y=y, z=z, mode="markers", name=name, marker=marker, **kwargs)
+
+
+def _eye(distance: float = 1.9) -> dict[str, float]:
+    """plotly's camera position for the static figures' view (``VIEW``), a bit further out than
+    plotly's default so that the whole roll shows in a narrow scene."""
+    elevation, azimuth = np.radians(VIEW)
+    x, y, z = distance * np.array(
+        [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+    )
+    return {"x": float(x), "y": float(y), "z": float(z)}
+
+
+def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> dict:
+    """Axes x, y, z; with limits, fixed ranges drawn to scale (so that frames compare), else the
+    data's own ranges to scale."""
+    axes = {f"{a}axis": {"title": {"text": a}} for a in "xyz"}
+    axes["camera"] = {"eye": _eye()}
+    if lo is None:
+        return {**axes, "aspectmode": "data"}
+    for i, a in enumerate("xyz"):
+        axes[f"{a}axis"]["range"] = [float(lo[i]), float(hi[i])]
+    ratio = (hi - lo) / (hi - lo).max()
+    return {**axes, "aspectmode": "manual", "aspectratio": dict(zip("xyz", map(float, ratio)))}
+
+
+def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0) -> go.Figure:
+    # Clicking a legend entry hides or shows that point set; double-clicking isolates it.
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        margin={"l": 0, "r": 0, "t": 40, "b": bottom},
+        legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "itemsizing": "constant"},
+        uirevision="keep",  # the reader's camera survives the slider's redraws
+    )
+    return fig
+
+
+def roll_3d(
+    points: np.ndarray, name: str = "real", color=REAL, n: int = SUBSAMPLE, seed: int = 0
+) -> go.Figure:
+    """One point set as a 3-D scatter that turns and zooms: ``n`` of its points, drawn with ``seed``."""
+    rows = subsample_rows(len(points), n, seed)
+    fig = go.Figure(_points3d(points[rows], name, color, showlegend=True))
+    fig.update_layout(scene=_scene())
+    return _interactive_layout(fig, height=520)
+
+
+def overlay_3d(
+    real: np.ndarray, generated: dict[int, np.ndarray], n: int = SUBSAMPLE, seed: int = 0
+) -> go.Figure:
+    """Figure 2 to explore: generated (blue) and real (red) points in one scene, with a slider over
+    the epochs of ``generated``; trace 0 is the generated set, which each epoch's frame replaces."""
+    rows = subsample_rows(len(real), n, seed)
+    shown = {epoch: points[rows] for epoch, points in generated.items()}
+    lo, hi = _limits(real[rows], *shown.values())
+    epochs = list(shown)
+    fig = go.Figure(
+        [_points3d(shown[epochs[0]], "generated", GENERATED), _points3d(real[rows], "real", REAL)],
+        frames=[
+            go.Frame(
+                name=str(epoch),
+                data=[_points3d(points, "generated", GENERATED)],
+                traces=[0],
+                layout={"title": {"text": f"epoch {epoch}"}},
+            )
+            for epoch, points in shown.items()
+        ],
+    )
+    step = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    fig.update_layout(
+        title={"text": f"epoch {epochs[0]}"},
+        scene=_scene(lo, hi),
+        sliders=[
+            {
+                "active": 0,
+                "currentvalue": {"prefix": "epoch "},
+                "pad": {"t": 10},
+                "steps": [
+                    {"label": str(epoch), "method": "animate", "args": [[str(epoch)], step]}
+                    for epoch in epochs
+                ],
+            }
+        ],
+    )
+    return _interactive_layout(fig, height=680, bottom=90)  # the slider sits in the bottom margin
+
+
+def side_by_side_3d(
+    sets: dict[str, np.ndarray],
+    colors=None,
+    real: np.ndarray | None = None,
+    n: int = SUBSAMPLE,
+    seed: int = 0,
+) -> go.Figure:
+    """One scene per point set (all of the same length), titled by the keys; with ``real``, the
+    real roll faintly in every scene as one legend entry, so that a click shows or hides it
+    everywhere."""
+    rows = subsample_rows(len(next(iter(sets.values()))), n, seed)
+    fig = make_subplots(
+        rows=1, cols=len(sets), specs=[[{"type": "scene"}] * len(sets)], subplot_titles=list(sets)
+    )
+    for col, ((name, points), color) in enumerate(zip(sets.items(), colors or [GENERATED] * len(sets)), 1):
+        fig.add_trace(_points3d(points[rows], name, color), row=1, col=col)
+        if real is not None:
+            faint = _points3d(real[rows], "real", REAL, legendgroup="real", showlegend=col == 1)
+            faint.marker.opacity = 0.15
+            fig.add_trace(faint, row=1, col=col)
+    fig.update_scenes(_scene())
+    _interactive_layout(fig, height=560, bottom=40)
+    # The legend under the scenes, which then get the figure's whole width.
+    fig.update_layout(legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top"})
+    return fig
+
+
+class HTMLFigure:
+    """An interactive figure as an HTML fragment, for ``glue``: the page supplies plotly.js."""
+
+    def __init__(self, html: str, div_id: str) -> None:
+        self.html, self.div_id = html, div_id
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:  # the text/plain copy glue keeps beside the HTML: short
+        return f"<interactive figure {self.div_id}>"
+
+
+def html_figure(fig: go.Figure, div_id: str) -> HTMLFigure:
+    """``fig`` as a div with the fixed id ``div_id`` (a re-run gives the same bytes) and the script
+    that draws it with the page's shared plotly.js, which the fragment does not embed."""
+    html = fig.to_html(
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=div_id,
+        auto_play=False,
+        default_height=f"{fig.layout.height}px",
+        config={"displaylogo": False, "responsive": True},
+    )
+    return HTMLFigure(html, div_id)

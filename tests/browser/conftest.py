@@ -69,7 +69,10 @@ def browser():
     for flag in (
         "--headless",
         "--no-sandbox",
-        "--disable-gpu",
+        # WebGL (the plotly figures' 3-D scenes) from SwiftShader, Chromium's software renderer:
+        # headless has no GPU, and the automatic fallback to it is deprecated.
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
         "--disable-quic",
         "--no-first-run",
         "--disable-background-networking",
@@ -79,6 +82,7 @@ def browser():
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for get_log
     chrome = webdriver.Chrome(service=Service(driver), options=options)
     yield chrome
     chrome.quit()

@@ -1,9 +1,10 @@
-"""Every page of the rendered book loads in a real browser and every figure image renders."""
+"""Every page of the rendered book loads in a real browser, offline, and every figure renders: the
+images, and the interactive plotly figures, whose epoch slider and legend work."""
 
 import pytest
 import yaml
 
-from .conftest import PARTS, ROOT, chapters
+from .conftest import HTML, PARTS, ROOT, chapters
 
 PAGES = ["index"] + [
     entry["file"]
@@ -24,6 +25,8 @@ FIGURES = {
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_and_its_images_render(browser, site, page):
+    """... with no error in its console and no request to another machine."""
+    browser.get_log("browser")  # empties the log of earlier pages
     browser.get(f"{site}/{page}.html")
     assert "Variational Auto-Encoder" in browser.title
     main = browser.find_element("css selector", "main")
@@ -38,6 +41,8 @@ def test_page_loads_and_its_images_render(browser, site, page):
         ".filter(f => [...f.querySelectorAll('img')].some(i => i.naturalWidth > 100)).length"
     )
     assert figures >= FIGURES.get(page, 0)
+    assert _requests_elsewhere(browser, site) == []
+    assert _console_errors(browser) == []
 
 
 def test_table_1_and_equation_1_are_numbered(browser, site):
@@ -97,3 +102,107 @@ def test_equations_are_typeset_without_a_network(browser, site):
         "return [...document.fonts].filter(f => f.family.startsWith('MJX') && f.status === 'error').length"
     )
     assert fonts == 0, "MathJax's fonts did not load"
+
+
+# Pages with interactive plotly figures (vaebook.plots.*_3d), by the ids their chapters give them.
+INTERACTIVE = {
+    "01_data": ["plotly-roll"],
+    "05_results": ["plotly-overlay"],
+    "07_generation": ["plotly-recon-vs-prior"],
+}
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+
+
+def _console_errors(browser) -> list[str]:
+    # The browser asks every site for /favicon.ico by itself; the book has none, and no page asks.
+    return [
+        e["message"]
+        for e in browser.get_log("browser")
+        if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]
+    ]
+
+
+def _requests_elsewhere(browser, site: str) -> list[str]:
+    return browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(url => !url.startsWith(arguments[0] + '/'))",
+        site,
+    )
+
+
+def _wait_for_plots(browser, ids: list[str]) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    script = "return arguments[0].every(id => document.getElementById(id)?._fullLayout !== undefined)"
+    WebDriverWait(browser, 60).until(lambda b: b.execute_script(script, ids))
+
+
+def test_every_page_is_light():
+    """The interactive figures' points are subsampled so that a page stays under 3 MB (plotly.js,
+    shared by the pages, not counted)."""
+    sizes = {page.name: page.stat().st_size for page in HTML.glob("*.html")}
+    assert sizes and max(sizes.values()) < 3_000_000, sizes
+
+
+@pytest.mark.parametrize("page", sorted(INTERACTIVE))
+def test_interactive_figures_render_offline(browser, site, page):
+    browser.get_log("browser")  # empties the log of earlier pages
+    browser.get(f"{site}/{page}.html")
+    _wait_for_plots(browser, INTERACTIVE[page])
+    scenes = browser.execute_script(
+        "return arguments[0].map(id => [...document.querySelectorAll(`#${id} .gl-container canvas`)]"
+        ".filter(c => c.width > 0 && c.getContext('webgl') !== null).length)",
+        INTERACTIVE[page],
+    )
+    assert all(n >= 1 for n in scenes), f"a figure without a WebGL scene: {scenes}"
+    assert _requests_elsewhere(browser, site) == []
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(url.startswith(f"{site}/_static/plotly.min.js") for url in loaded)
+    assert _console_errors(browser) == []
+
+
+def test_the_slider_shows_another_epoch_and_the_legend_hides_a_set(browser, site):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/05_results.html")
+    _wait_for_plots(browser, ["plotly-overlay"])
+    state = (
+        "const g = document.getElementById('plotly-overlay');"
+        "return {title: g._fullLayout.title.text, step: g._fullLayout.sliders[0].active,"
+        " generated: Array.from(g._fullData[0].x.slice(0, 5)),"
+        " real: Array.from(g._fullData[1].x.slice(0, 5)),"
+        " visible: g._fullData.map(t => t.visible)}"
+    )
+    before = browser.execute_script(state)
+    assert before["title"] == "epoch 1" and before["step"] == 0
+    labels = browser.find_elements("css selector", "#plotly-overlay .slider-label")
+    label = next(e for e in labels if e.text == "51")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    ActionChains(browser).move_to_element(label).click().perform()
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script(state)["title"] == "epoch 51")
+    after = browser.execute_script(state)
+    assert after["step"] == 4  # the fifth snapshot epoch: 1, 5, 9, 13, 51
+    assert after["generated"] != before["generated"], "the generated points did not change"
+    assert after["real"] == before["real"], "the real points are the same at every epoch"
+
+    entries = browser.find_elements("css selector", "#plotly-overlay .legendtext")
+    entry = next(e for e in entries if e.text == "generated")
+    ActionChains(browser).move_to_element(entry).click().perform()
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script(state)["visible"] == ["legendonly", True])
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapters_have_a_rerun_box_and_their_notebook_to_download(browser, site, page):
+    import json
+    import urllib.request
+
+    browser.get(f"{site}/{page}.html")
+    box = browser.find_element("css selector", "main .admonition.tip")
+    assert "Re-run this chapter" in box.text
+    assert f"papermill book/{page}.ipynb out.ipynb" in box.text
+    link = browser.find_element("css selector", f"a[href$='_sources/{page}.ipynb']")
+    with urllib.request.urlopen(link.get_attribute("href")) as answer:
+        notebook = json.load(answer)
+    assert any("parameters" in c["metadata"].get("tags", []) for c in notebook["cells"])
