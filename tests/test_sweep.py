@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from dask.distributed import Client, LocalCluster
+import tensorflow as tf
+from dask.distributed import Client, LocalCluster, get_task_stream
 
 from vaebook import Config, train
 from vaebook.cache import load_arrays
@@ -103,32 +104,28 @@ def cluster(tmp_path_factory):
             yield local, client, workers_cache
 
 
-def _worker_threads():
-    import sys
-
-    if "vaebook" not in sys.modules:
-        return None  # this worker has run nothing
-    import tensorflow as tf
-
-    threading_ = tf.config.threading
-    return threading_.get_intra_op_parallelism_threads(), threading_.get_inter_op_parallelism_threads()
+def tf_threads() -> tuple[int, int]:
+    threads = tf.config.threading
+    return threads.get_intra_op_parallelism_threads(), threads.get_inter_op_parallelism_threads()
 
 
 def test_a_sweep_on_a_dask_cluster_is_train_alone_in_the_callers_cache(cluster, cache, tmp_path, monkeypatch):
     _, client, workers_cache = cluster
     configs = [tiny(seed) for seed in (0, 1)]
-    swept = train_many(configs, executor=client.get_executor(), progress=False)
+    with get_task_stream(client) as tasks:
+        swept = train_many(configs, executor=client.get_executor(), progress=False)
     assert_only_whole_runs(cache, len(configs))
     assert not any(workers_cache.iterdir())
-    threads = [t for t in client.run(_worker_threads).values() if t is not None]
-    assert threads and all(t == (1, 1) for t in threads), threads  # 1-thread workers: one TF thread
+    trained_on = list({task["worker"] for task in tasks.data})
+    threads = client.run(tf_threads, workers=trained_on)
+    assert trained_on and all(t == (1, 1) for t in threads.values()), threads  # 1-thread workers: 1 each
     monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "alone"))
     for config, run in zip(configs, swept):
         assert_same_run(run, train(config, progress=False))
 
 
 def _when_a_task_runs(client: Client, action) -> threading.Thread:
-    """A thread that waits until a worker is executing a task, then does action(client, address)."""
+    """A thread that waits until a worker is executing a task, then does action(its address)."""
 
     def watch():
         while True:
@@ -156,7 +153,7 @@ def test_a_sweep_survives_a_worker_killed_in_the_middle(cluster, cache, tmp_path
     watcher = _when_a_task_runs(client, kill)
     swept = train_many(configs, executor=client.get_executor(), progress=False)
     watcher.join(timeout=1)
-    assert killed and pids[killed[0]] not in client.run(os.getpid).values()  # it died mid-sweep
+    assert killed and pids[killed[0]] not in client.run(os.getpid, on_error="ignore").values()  # it died
     assert_only_whole_runs(cache, len(configs))
     monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "alone"))
     for config, run in zip(configs, swept):
