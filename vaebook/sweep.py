@@ -97,7 +97,8 @@ def _check_executor(executor: object, workers: int | None) -> None:
 
 
 def _train_locally(missing: list[Config], workers: int, bar: tqdm) -> None:
-    """Train into the shared cache, in ``workers`` fresh processes with one TensorFlow thread each."""
+    """Train into the shared cache: in ``workers`` fresh processes with one TensorFlow thread
+    each, or in this process for a single run or worker."""
     if workers > 1 and len(missing) > 1:
         context = multiprocessing.get_context("spawn")  # a fresh TensorFlow per worker
         with one_thread_each(), ProcessPoolExecutor(min(workers, len(missing)), mp_context=context) as pool:
