@@ -7,7 +7,8 @@ Prints steps per second of ``vaebook.train`` (the whole-epoch XLA loop) and of `
 (the same VAE, data, loss and optimizer, with Keras's default ``jit_compile="auto"``), their
 ratio, the wall time of the report's full run in a new process (1,000 epochs, 100,000 steps,
 compilation and the distance evaluations included), peak memory, and the sweep's throughput in
-model-steps per second with one process per core against training the same runs one by one.
+model-steps per second: one by one, on the local pool (one process per core) and through a dask
+LocalCluster of 2 worker processes with 1 thread each (``train_many(..., executor=...)``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,23 @@ def fresh_process_run(config: vaebook.Config) -> tuple[float, float]:
     return float(out.stdout.split()[-1]), time.perf_counter() - start
 
 
+def cluster_sweep_steps_per_second(configs: list[vaebook.Config]) -> float | None:
+    """Model-steps/s of ``train_many`` through a dask LocalCluster (2 worker processes x 1 thread),
+    None without dask. The cluster is started before the clock, as one a user already has; its
+    workers' TensorFlow start-up and compilation count, as the local pool's processes' do."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        return None
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        start = time.perf_counter()
+        train_many(configs, executor=client.get_executor(), progress=False)
+        return sum(c.epochs * c.steps_per_epoch for c in configs) / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
@@ -79,7 +97,7 @@ def main() -> None:
         f"(compilation and distance evaluations included; {wall:.1f} s with Python and TensorFlow's start-up)"
     )
 
-    # Four runs like the design chapter's (300 epochs, one snapshot), one by one, then two at a time.
+    # Four runs like the design chapter's (300 epochs, one snapshot): one by one, two at a time, on dask.
     length = 30 if args.quick else 300
     sweep = [vaebook.Config(epochs=length, snapshots=(length,), seed=seed) for seed in range(100, 104)]
     model_steps = sum(c.epochs * c.steps_per_epoch for c in sweep)
@@ -89,8 +107,13 @@ def main() -> None:
     start = time.perf_counter()
     train_many([c.replace(seed=c.seed + 100) for c in sweep], workers=2, progress=False)
     parallel = model_steps / (time.perf_counter() - start)
+    cluster = cluster_sweep_steps_per_second([c.replace(seed=c.seed + 200) for c in sweep])
     print(f"sweep, one by one  {one_by_one:8.0f} model-steps/s")
     print(f"sweep, 2 workers   {parallel:8.0f} model-steps/s   ({parallel / one_by_one:.2f}x one by one)")
+    if cluster is None:
+        print('sweep, dask        skipped: pip install -e ".[dask]"')
+    else:
+        print(f"sweep, dask 2x1    {cluster:8.0f} model-steps/s   ({cluster / parallel:.2f}x the local pool)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory        {peak:8.0f} MiB (this process), {children:.0f} MiB (largest child process)")

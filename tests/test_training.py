@@ -162,3 +162,36 @@ def test_adam_step_matches_keras():
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
     for a, b in zip(ours, variables):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_initial_weights_are_keras_own_and_ignore_other_threads_drawing_from_random():
+    # Keras seeds each Dense kernel's initializer from Python's global `random`, which other threads
+    # (a dask worker's event loop) draw from too; build_model must give Keras's draws regardless.
+    import random
+    import threading
+
+    import keras
+
+    keras.utils.set_random_seed(SMALL.seed)
+    keras_own = vaebook.VAE(SMALL)
+    keras_own.encoder.build((None, 3))
+    keras_own.decoder.build((None, SMALL.latent_dim))
+    expected = keras_own.get_weights()
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so that the draws interleave
+    other = threading.Thread(target=draw)
+    other.start()
+    try:
+        for _ in range(5):
+            weights = training.build_model(SMALL).get_weights()
+            assert all(np.array_equal(a, b) for a, b in zip(weights, expected))
+    finally:
+        stop.set()
+        other.join()
+        sys.setswitchinterval(switch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import random
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -88,6 +89,13 @@ def build_model(config: Config) -> VAE:
     model = VAE(config)
     model.encoder.build((None, 3))
     model.decoder.build((None, config.latent_dim))
+    # The kernels Keras has just drawn, drawn again from a private generator: Keras seeds each
+    # Dense kernel's initializer with the next random.randint(1, 10**9) of Python's global
+    # generator, which other threads of the process (a dask worker's) draw from at any time.
+    # Biases are zeros either way.
+    draws = random.Random(config.seed)
+    for layer in (*model.encoder.layers, *model.decoder.layers):
+        layer.kernel.assign(keras.initializers.GlorotUniform(draws.randint(1, 10**9))(layer.kernel.shape))
     return model
 
 
