@@ -108,6 +108,17 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def _operating_system() -> str:
+    """The OS and its C library, without the kernel's release, which no number depends on."""
+    machine = platform.machine()
+    if sys.platform == "darwin":
+        return f"macOS {platform.mac_ver()[0]} ({machine})"
+    if sys.platform == "win32":
+        return f"Windows {platform.release()} ({machine})"
+    libc, version = platform.libc_ver()
+    return f"{platform.system()} ({machine}{f', {libc} {version}' if libc else ''})"
+
+
 @functools.cache
 def _version(*distributions: str) -> str:
     """The installed version of the first of ``distributions`` that is installed."""
@@ -135,7 +146,7 @@ def fingerprint() -> dict[str, object]:
         "cpu": cpu,
         "isa": isa or host_isa,
         "isa_from": "XLA_FLAGS" if isa else f"the host's best ({source})",
-        "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "os": _operating_system(),
         "python": platform.python_version(),
         "tensorflow": _version("tensorflow-cpu", "tensorflow", "tensorflow-macos"),
         "keras": _version("keras"),
@@ -322,7 +333,7 @@ def items_table(rows: list[dict]) -> str:
     for row in rows:
         keys = ", ".join(f"`{r['key']}`" for r in row["runs"]) or "none (no training)"
         lines.append(
-            f"| {{numref}}`{row['label']}` | {{doc}}`{row['chapter']}` | {keys} "
+            f"| {{numref}}`{row['label']}` | {{doc}}`{row['chapter']} <{row['chapter']}>` | {keys} "
             f"| `{chapter_command(row['chapter'])}` |"
         )
     return "\n".join(lines)
