@@ -245,18 +245,18 @@ def check(tier: str, chapters: list[str] | None = None, parameters: dict | None 
     if tier not in TIERS:
         listing = "; ".join(f"{name} ({what})" for name, what in TIERS.items())
         raise ValueError(f"tier must be one of {', '.join(map(repr, TIERS))}, got {tier!r}: {listing}")
+    if tier == "strict" and (chapters or parameters):
+        raise ValueError("the strict tier checks the committed chapters as they are: no --chapter, no -p")
+    known = {p.stem: p for p in build.chapters()}
+    unknown = [c for c in chapters or [] if c not in known]
+    if unknown:
+        raise ValueError(f"unknown chapter(s) {', '.join(unknown)}; the chapters are {', '.join(known)}")
     reference = provenance.reference_stack()
     if reference is not None:
         note = provenance.stack_note(reference, provenance.fingerprint())
         print(f"vaebook check: {note or 'this machine has the reference stack of the committed outputs'}")
     if tier == "strict":
-        if chapters or parameters:
-            raise ValueError("the strict tier checks the committed chapters as they are: no --chapter, no -p")
         return subprocess.call([sys.executable, "-m", "pytest", "--nbval", str(build.BOOK)], cwd=build.ROOT)
-    known = {p.stem: p for p in build.chapters()}
-    unknown = [c for c in chapters or [] if c not in known]
-    if unknown:
-        raise ValueError(f"unknown chapter(s) {', '.join(unknown)}; the chapters are {', '.join(known)}")
     report = portable([known[c] for c in chapters] if chapters else None, parameters)
     for line in report.mismatches:
         print(line)
