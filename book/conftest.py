@@ -1,7 +1,10 @@
 """How `pytest --nbval book/` runs the chapters: through book/nbval_sanitize.cfg unless told
 otherwise, and, on several cores (pytest-xdist), one TensorFlow thread per kernel and the
-chapters that train most first."""
+chapters that train most first. On a machine whose stack is not the reference stack of the
+committed outputs, it says so first, and again after failures."""
 
+import functools
+import importlib.util
 import os
 from pathlib import Path
 
@@ -27,3 +30,28 @@ def pytest_collection_modifyitems(items):
         return FIRST.index(stem) if stem in FIRST else len(FIRST)
 
     items.sort(key=rank)  # stable: cells keep their order, the other chapters the TOC's
+
+
+@functools.cache
+def _stack_note() -> str | None:
+    """How this machine differs from the reference stack, by vaebook/provenance.py loaded on its
+    own: importing the package would load TensorFlow into every pytest process."""
+    spec = importlib.util.spec_from_file_location(
+        "_vaebook_provenance", Path(__file__).resolve().parent.parent / "vaebook" / "provenance.py"
+    )
+    provenance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(provenance)
+    reference = provenance.reference_stack()
+    return provenance.stack_note(reference, provenance.fingerprint()) if reference else None
+
+
+def pytest_report_header(config):
+    note = _stack_note()
+    return [f"vaebook: {note}"] if note else []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    note = _stack_note()
+    if note and exitstatus != 0:
+        terminalreporter.section("vaebook: not the reference stack", yellow=True)
+        terminalreporter.write_line(note)

@@ -20,10 +20,16 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from vaebook.provenance import EXECUTED_ENV
 from vaebook.sweep import one_thread_each
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
+# From an empty cache these chapters train most of the book's runs: started first, they keep both
+# cores busy while the others find their runs in the cache or wait on a run's lock.
+TRAIN_MOST = ("09_original_code", "08_design")
+# Chapters that read the other executed chapters (the provenance appendix): executed after them.
+READ_THE_OTHERS = ("appendix_provenance",)
 
 
 def chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
@@ -96,14 +102,15 @@ def _stderr_to(log: Path):
             os.close(saved)
 
 
-def execute(chapter: Path, output: Path) -> None:
-    """Run one chapter with papermill, from book/, with its default parameters."""
+def execute(chapter: Path, output: Path, parameters: dict | None = None) -> None:
+    """Run one chapter with papermill, from book/, with its default parameters or ``parameters``."""
     import papermill
 
     with _stderr_to(ROOT / "_build" / "kernels.log"):
         papermill.execute_notebook(
             str(chapter),
             str(output),
+            parameters=parameters or {},
             cwd=str(BOOK),
             kernel_name="python3",
             progress_bar=False,
@@ -111,12 +118,26 @@ def execute(chapter: Path, output: Path) -> None:
         )
 
 
-def _failure(chapter: Path, err: Exception) -> str:
+def _failure(chapter: Path, err: Exception, command: str = "vaebook build") -> str:
     """The chapter's name and the failing cell's error, from papermill's exception."""
     ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
     cell = getattr(err, "exec_count", None)
     where = f" in cell [{cell}]" if cell is not None else ""
-    return f"vaebook build: chapter {chapter.stem} failed{where}: {ename}: {evalue}".rstrip()
+    return f"{command}: chapter {chapter.stem} failed{where}: {ename}: {evalue}".rstrip()
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """``name=value`` in the environment that kernels started inside inherit."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
 
 
 def jupyter_book(*args: str) -> int:
@@ -126,27 +147,44 @@ def jupyter_book(*args: str) -> int:
     return subprocess.call([*command, "build", str(BOOK), *args], cwd=ROOT)
 
 
-def execute_all(todo: list[Path], folder: Path, workers: int) -> str | None:
+def execute_all(
+    todo: list[Path],
+    folder: Path,
+    workers: int,
+    parameters: dict | None = None,
+    command: str = "vaebook build",
+) -> str | None:
     """Execute the chapters into ``folder``, ``workers`` at a time, printing a line as each
-    ends; the first failure's message, or None."""
+    ends; the first failure's message, or None. The chapters that train most start first; those
+    that read the others (READ_THE_OTHERS) run last and read them from ``folder``."""
 
     def run(chapter: Path) -> float:
         start = time.perf_counter()
-        execute(chapter, folder / chapter.name)
+        execute(chapter, folder / chapter.name, parameters)
         scrub(folder / chapter.name)
         return time.perf_counter() - start
 
+    first = sorted(
+        (c for c in todo if c.stem not in READ_THE_OTHERS),
+        key=lambda c: TRAIN_MOST.index(c.stem) if c.stem in TRAIN_MOST else len(TRAIN_MOST),
+    )
+    last = [c for c in todo if c.stem in READ_THE_OTHERS]
     threads = one_thread_each() if workers > 1 else contextlib.nullcontext()
+    done = 0
     with _stderr_to(ROOT / "_build" / "kernels.log"), threads, ThreadPoolExecutor(workers) as pool:
-        jobs = {pool.submit(run, chapter): chapter for chapter in todo}
-        for done, job in enumerate(as_completed(jobs), 1):
-            chapter = jobs[job]
-            try:
-                seconds = job.result()
-            except Exception as err:  # papermill's own errors and the kernel's
-                pool.shutdown(cancel_futures=True)
-                return _failure(chapter, err)
-            print(f"[{done}/{len(todo)}] {chapter.stem} done in {seconds:.1f}s", flush=True)
+        for batch in (first, last):
+            reading = _environment(EXECUTED_ENV, str(folder)) if batch is last else contextlib.nullcontext()
+            with reading:
+                jobs = {pool.submit(run, chapter): chapter for chapter in batch}
+                for job in as_completed(jobs):
+                    chapter = jobs[job]
+                    try:
+                        seconds = job.result()
+                    except Exception as err:  # papermill's own errors and the kernel's
+                        pool.shutdown(cancel_futures=True)
+                        return _failure(chapter, err, command)
+                    done += 1
+                    print(f"[{done}/{len(todo)}] {chapter.stem} done in {seconds:.1f}s", flush=True)
     return None
 
 

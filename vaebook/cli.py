@@ -1,4 +1,5 @@
-"""The ``vaebook`` command: ``vaebook train`` (every Config field is a flag) and ``vaebook build``."""
+"""The ``vaebook`` command: ``vaebook train`` (every Config field is a flag), ``vaebook build`` and
+``vaebook check`` (the two tiers of checking the book)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,25 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     build = commands.add_parser("build", help="execute every chapter, then build the book")
     build.add_argument("--pdf", action="store_true", help="also build the PDF (xelatex)")
+    check = commands.add_parser("check", help="check that the book holds on this machine")
+    check.add_argument("tier", nargs="?", default="portable", help="portable (default) or strict")
+    check.add_argument(
+        "--chapter", action="append", metavar="NAME", help="only this chapter (portable tier; repeatable)"
+    )
+    check.add_argument(
+        "-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a chapter parameter (papermill's -p)"
+    )
     return parser
+
+
+def _parameter(text: str) -> object:
+    """A -p value as papermill's command line reads it: an int, else a float, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _typed(name: str, text: str) -> object:
@@ -50,6 +69,15 @@ def main(argv: list[str] | None = None) -> int:
         from vaebook.build import build
 
         return build(pdf=args.pdf)
+    if args.command == "check":
+        from vaebook.check import check
+
+        parameters = {name: _parameter(value) for name, value in args.p or []}
+        try:
+            return check(args.tier, args.chapter, parameters)
+        except ValueError as err:
+            print(f"vaebook check: error: {err}", file=sys.stderr)
+            return 2
     values = {f.name: _typed(f.name, getattr(args, f.name)) for f in dataclasses.fields(Config)}
     try:
         config = Config(**values)

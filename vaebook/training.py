@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from vaebook import cache, metrics
+from vaebook import cache, metrics, provenance  # issue 9: provenance (port to the run store)
 from vaebook.config import Config
 from vaebook.data import swiss_roll
 from vaebook.loss import batch_loss, loss_terms, reparameterize
@@ -262,7 +262,10 @@ class _State:
 
 
 def _run_path(config: Config, suffix: str = ""):
-    return cache.cache_dir() / "runs" / f"{config.key(TRAINING_VERSION)}{suffix}.npz"
+    # issue 9 (port to the run store): the stack a run's numbers depend on names its file, so a
+    # run trained by another TensorFlow, Keras, NumPy or XLA instruction set is retrained, not loaded.
+    stack = provenance.stack_key()
+    return cache.cache_dir() / "runs" / f"{config.key(TRAINING_VERSION)}-{stack}{suffix}.npz"
 
 
 def is_cached(config: Config) -> bool:
@@ -306,7 +309,13 @@ def _config_json(config: Config) -> str:
 
 
 def _save(state: _State, path) -> None:
-    cache.save_arrays(path, state.to_arrays() | {"config": np.array(_config_json(state.config))})
+    cache.save_arrays(
+        path,
+        state.to_arrays()
+        | {"config": np.array(_config_json(state.config))}
+        # issue 9 (port to the run store): the full fingerprint of the stack that trained the run
+        | {"stack": np.array(json.dumps(provenance.fingerprint(), sort_keys=True))},
+    )
 
 
 def _distances(snapshot: Snapshot, reference: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:

@@ -1,0 +1,148 @@
+"""The portable tier: its comparison of a re-executed chapter with the committed one, on small
+notebooks, and on a real chapter whose parameter flips the published verdict."""
+
+import nbformat
+import pytest
+
+from vaebook import build, check, cli
+
+
+def test_numbers_are_split_from_the_words():
+    words, numbers = check.split_numbers(
+        "epoch   201: sliced W2 0.273 (2.1 x floor), 100,000 steps, -4.9e-03"
+    )
+    assert numbers == ["201", "0.273", "2.1", "100,000", "-4.9e-03"]
+    assert words == ["epoch", ": sliced W2", "(", "x floor),", "steps,", ""]
+    # Digits inside words are words: a layer's name, a figure's size, a cache key, a version.
+    assert check.split_numbers("Layer1 550x450 4af93b3125f8c6dc tf2.21.0")[1] == []
+
+
+def compare(expected: str, got: str) -> check.Report:
+    report = check.Report()
+    check.compare_text(expected, got, "here", report)
+    return report
+
+
+def test_numbers_within_the_tolerance_pass_and_words_must_be_equal():
+    assert compare("0.27272310612216116", "0.2727235").passed
+    assert compare("[ 9.99 -9.98]", "[10.01 -9.98]").passed  # numpy's padding is layout
+    assert not compare("0.2727", f"{0.2727 * (1 + 2 * check.RTOL):.4f}").passed
+    assert compare("settles at epoch 800", "settles at epoch 810").passed  # 1.2%
+    # One unit of the last printed digit: "5%" and "6%" can be rounded from 5.49% and 5.51%.
+    assert compare("'5%'", "'6%'").passed
+    assert not compare("'does not hold'", "'holds'").passed
+    assert not compare("[230, 250, 300]", "[None, 250, 300]").passed
+    assert not compare("0.5", "-0.5").passed
+
+
+def notebook(*cells):
+    """A notebook of code cells, each given as (source, outputs)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = []
+    for i, (source, outputs) in enumerate(cells, 1):
+        cell = nbformat.v4.new_code_cell(source, execution_count=i)
+        cell.outputs = [nbformat.from_dict(o) for o in outputs]
+        nb.cells.append(cell)
+    return nb
+
+
+def glued(name: str, text: str) -> dict:
+    return {
+        "output_type": "display_data",
+        "data": {"application/papermill.record/text/plain": text},
+        "metadata": {"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}},
+    }
+
+
+def figure(name: str) -> dict:
+    out = glued(name, "<Figure size 550x450 with 1 Axes>")
+    out["data"]["application/papermill.record/image/png"] = "iVBORw0KGgoAAAA"
+    return out
+
+
+def stdout(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+COMMITTED = notebook(
+    ("run = train(config)  # NBVAL_IGNORE_OUTPUT", [stdout("took 20.1 s\n")]),
+    ("glue('verdict', ...)", [glued("verdict", "'does not hold'"), stdout("settled at 800\n")]),
+    ("glue_figure('fig-a', ...)", [figure("fig-a"), glued("fig-a.runs", "'{\"runs\": []}'")]),
+    ("assert ok", []),
+)
+
+
+def variant(**changes):
+    nb = nbformat.from_dict(COMMITTED)
+    for (index, position), output in changes.get("outputs", {}).items():
+        nb.cells[index].outputs[position] = nbformat.from_dict(output)
+    for index in changes.get("unexecuted", ()):
+        nb.cells[index].execution_count = None
+    for index in changes.get("no_outputs", ()):
+        nb.cells[index].outputs = []
+    return nb
+
+
+def test_the_same_notebook_passes_and_ignored_output_is_not_compared():
+    assert check.compare_notebooks(COMMITTED, variant(), "ch").passed
+    again = variant(outputs={(0, 0): stdout("took 31.7 s and more\n")})
+    assert check.compare_notebooks(COMMITTED, again, "ch").passed
+
+
+def test_a_flipped_verdict_fails_and_is_named():
+    flipped = variant(outputs={(1, 0): glued("verdict", "'holds'")})
+    report = check.compare_notebooks(COMMITTED, flipped, "ch")
+    assert report.mismatches == ["ch cell [2], glue 'verdict': expected 'does not hold', got 'holds'"]
+
+
+def test_a_number_out_of_tolerance_fails():
+    report = check.compare_notebooks(COMMITTED, variant(outputs={(1, 1): stdout("settled at 550\n")}), "ch")
+    assert len(report.mismatches) == 1 and "expected 800, got 550" in report.mismatches[0]
+
+
+def test_a_missing_figure_or_a_cell_that_did_not_run_fails():
+    no_figure = variant(no_outputs=[2])
+    assert (
+        "expected the outputs [\"glue 'fig-a'\""
+        in check.compare_notebooks(COMMITTED, no_figure, "ch").mismatches[0]
+    )
+    report = check.compare_notebooks(COMMITTED, variant(unexecuted=[3]), "ch")
+    assert report.mismatches == ["ch cell [4]: not executed"]
+
+
+def test_other_cells_than_the_committed_ones_fail():
+    other = variant()
+    other.cells[3].source = "assert True"
+    assert "not the committed chapter's" in check.compare_notebooks(COMMITTED, other, "ch").mismatches[0]
+
+
+def test_the_machine_stack_cell_is_not_compared():
+    committed = notebook(("stack = fingerprint()", [glued("stack", "'AVX512'")]))
+    committed.cells[0].metadata["tags"] = [check.STACK_TAG]
+    here = nbformat.from_dict(committed)
+    here.cells[0].outputs[0]["data"]["application/papermill.record/text/plain"] = "'SSE4_2'"
+    assert check.compare_notebooks(committed, here, "appendix").passed
+
+
+def test_an_unknown_tier_is_a_clear_error(capsys):
+    with pytest.raises(ValueError, match="tier must be one of 'portable', 'strict', got 'fast'"):
+        check.check("fast")
+    assert cli.main(["check", "fast"]) == 2
+    err = capsys.readouterr().err
+    assert "vaebook check: error: tier must be one of 'portable', 'strict'" in err and "pytest --nbval" in err
+    assert cli.main(["check", "portable", "--chapter", "10_nothing"]) == 2
+    assert "unknown chapter(s) 10_nothing" in capsys.readouterr().err
+
+
+def test_a_parameter_that_flips_the_published_verdict_fails_the_check(tmp_path):
+    """The convergence chapter re-executed with a looser settling band (rel_tol 0.5 instead of
+    0.1): the report's claim then "holds", which the published book says it does not. The
+    check must fail on the verdict, and not on what the parameter does not touch."""
+    chapter = build.BOOK / "06_convergence.ipynb"
+    before = chapter.read_bytes()
+    report = check.portable([chapter], {"rel_tol": 0.5}, out=tmp_path)
+    failed = "\n".join(report.mismatches)
+    assert "06_convergence cell [7], glue 'verdict': expected 'does not hold', got 'holds'" in failed
+    # The figure and the table of distances (cells [4] and [5]) do not depend on rel_tol.
+    assert "cell [4]" not in failed and "cell [5]" not in failed
+    assert chapter.read_bytes() == before and (tmp_path / chapter.name).exists()

@@ -1,0 +1,178 @@
+"""The stack fingerprint, the cache's stack key, and the figures' records of their runs."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from vaebook import Config, provenance, train, training
+from vaebook.cli import _parser, _typed
+from vaebook.training import _run_path, is_cached
+
+SMALL = Config(n_points=200, batch_size=100, epochs=2, hidden_units=8, eval_every=1)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_isa_xla_is_asked_for_wins_and_the_last_flag_counts():
+    assert provenance.requested_isa("--xla_cpu_max_isa=sse4_2") == "SSE4_2"
+    assert provenance.requested_isa("--a=1 --xla_cpu_max_isa=AVX --xla_cpu_max_isa=AVX2") == "AVX2"
+    assert provenance.requested_isa("--xla_cpu_enable_fast_math=false") is None
+
+
+def test_the_best_x86_level_of_a_cpu():
+    assert provenance.best_x86_isa("fpu sse4_2 avx avx2 fma avx512f avx512bw".split()) == "AVX512"
+    assert provenance.best_x86_isa("fpu sse4_2 avx".split()) == "AVX"
+    assert provenance.best_x86_isa(["fpu", "sse2"]) is None
+
+
+def test_fingerprint_names_every_field_and_follows_xla_flags(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    host = provenance.fingerprint()
+    assert list(host) == list(provenance.FIELDS)
+    assert host["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert host["numpy"] == np.__version__ and host["threads"] >= 1  # vaebook loaded TensorFlow
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if " avx512f " in flags:
+        assert host["isa"] == "AVX512" and "/proc/cpuinfo" in host["isa_from"]
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=SSE4_2")
+    asked = provenance.fingerprint()
+    assert (asked["isa"], asked["isa_from"], asked["xla_flags"]) == (
+        "SSE4_2",
+        "XLA_FLAGS",
+        "--xla_cpu_max_isa=SSE4_2",
+    )
+    assert provenance.stack_key(asked) != provenance.stack_key(host)
+    assert provenance.differences(host, asked).keys() == {
+        "instruction set XLA compiles for",
+        "read from",
+        "XLA_FLAGS",
+    }
+
+
+def test_the_thread_count_is_not_a_difference():
+    stack = provenance.fingerprint()
+    assert provenance.stack_note(stack, stack | {"threads": 7}) is None
+    note = provenance.stack_note(stack, stack | {"tensorflow": "2.99.0"})
+    assert "TensorFlow: " in note and "2.99.0 here" in note and "make check" in note
+
+
+def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    train(SMALL, progress=False)
+    path = _run_path(SMALL)
+    assert path.name.endswith(f"-{provenance.stack_key()}.npz")
+    with np.load(path) as stored:
+        assert json.loads(str(stored["stack"])) == json.loads(json.dumps(provenance.fingerprint()))
+    # Another instruction set (or TensorFlow, Keras, NumPy) names another file: not loaded.
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=SSE4_2")
+    assert not is_cached(SMALL)
+
+
+def test_the_train_command_trains_the_recorded_config():
+    config = Config(epochs=300, hidden_layers=1, activation="relu", seed=2, snapshots=(300,))
+    record = json.loads(provenance._record([config]))["runs"][0]
+    assert record["settings"] == {
+        "epochs": 300,
+        "hidden_layers": 1,
+        "activation": "relu",
+        "seed": 2,
+        "snapshots": [300],
+    }
+    command = provenance.train_command(record["settings"])
+    assert command.startswith("vaebook train ")
+    args = _parser().parse_args(command.split()[1:])
+    fields = {name: _typed(name, getattr(args, name)) for name in Config().to_dict()}
+    rebuilt = Config(**fields)
+    assert rebuilt == config and rebuilt.key("x") == config.key("x")
+    assert provenance.train_command({}) == "vaebook train"
+
+
+def test_labelled_figures_and_tables_are_found_in_markdown():
+    markdown = """Some text.
+
+```{glue:figure} fig-a
+:name: fig-label
+
+**Caption.** with `code`
+```
+
+:::{table} A caption.
+:name: table-x
+
+```{glue:md} tab-glue
+:format: myst
+```
+:::
+
+```{glue:figure} fig-unnamed
+```
+"""
+    assert provenance.labelled_items(markdown) == [
+        ("figure", "fig-label", "fig-a"),
+        ("table", "table-x", "tab-glue"),
+        ("figure", "fig-unnamed", "fig-unnamed"),
+    ]
+
+
+def glue_output(name: str, text: str):
+    return nbformat.v4.new_output(
+        "display_data",
+        data={"application/papermill.record/text/plain": text},
+        metadata={"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}},
+    )
+
+
+def test_the_records_are_read_back_from_executed_chapters(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("...")
+    cell.outputs = [glue_output("fig-a.runs", repr(provenance._record([SMALL])))]
+    nb.cells = [
+        cell,
+        nbformat.v4.new_markdown_cell("```{glue:figure} fig-a\n:name: fig-a\n```"),
+        nbformat.v4.new_markdown_cell("```{glue:figure} fig-b\n:name: fig-b\n```"),
+    ]
+    nbformat.write(nb, tmp_path / "ch.ipynb")
+    rows = provenance.figures_and_tables({"ch": tmp_path / "ch.ipynb"})
+    assert [(r["label"], r["chapter"]) for r in rows] == [("fig-a", "ch"), ("fig-b", "ch")]
+    assert rows[0]["runs"][0]["key"] == SMALL.key(training.TRAINING_VERSION)
+    assert rows[1]["runs"] is None  # no record: the appendix's assert names it
+    table = provenance.runs_table(rows[:1])
+    assert rows[0]["runs"][0]["key"] in table and "--n-points 200" in table
+
+
+def test_every_figure_and_table_of_the_book_has_a_record():
+    """The committed chapters, as the appendix reads them."""
+    rows = provenance.figures_and_tables(provenance.chapter_notebooks())
+    labels = {r["label"] for r in rows}
+    assert {"fig-roll", "table-1", "fig-vfe", "fig-overlay", "fig-convergence", "fig-design"} <= labels
+    assert [r["label"] for r in rows if r["runs"] is None] == []
+    assert next(r for r in rows if r["label"] == "table-1")["runs"] == []
+    assert len(next(r for r in rows if r["label"] == "fig-design")["runs"]) == 12
+
+
+def test_the_reference_stack_is_in_the_committed_appendix():
+    reference = provenance.reference_stack()
+    assert reference is not None and set(reference) == set(provenance.FIELDS)
+
+
+@pytest.mark.parametrize("flags, says", [("--xla_cpu_max_isa=SSE4_2", True), (None, False)])
+def test_the_strict_tier_says_first_when_the_stack_is_not_the_reference(flags, says):
+    """`pytest --nbval book/`'s header (collection only: nothing is executed)."""
+    reference = provenance.reference_stack()
+    here = provenance.fingerprint()
+    if flags is None and provenance.differences(reference, here):
+        pytest.skip("this machine is not the reference stack")
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    if flags:
+        env["XLA_FLAGS"] = flags
+    command = [sys.executable, "-m", "pytest", "--nbval", "book/", "--collect-only", "-n", "0"]
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True).stdout
+    header = out[: out.index("collected")]
+    assert ("differs from the reference stack" in header) == says
+    if says:
+        assert "SSE4_2 here" in header and "make check" in header
