@@ -52,3 +52,7 @@ def test_the_set_up_is_hidden_and_the_parameters_are_not(chapter):
     (params,) = [c for c in cells(chapter) if "parameters" in c.metadata.get("tags", [])]
     assert "hide-input" in setup.metadata.get("tags", [])
     assert not {"hide-input", "hide-cell", "remove-cell"} & set(params.metadata.get("tags", []))
+
+
+def test_the_claimed_epoch_defaults_to_the_report_s():
+    assert parameters("06_convergence")["claimed_epoch"] == report.CONVERGENCE_EPOCH
