@@ -23,7 +23,6 @@ import time
 
 import vaebook
 from vaebook.sweep import train_many
-from vaebook.training import build_model
 
 
 def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
@@ -31,7 +30,7 @@ def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
     import keras
 
     x = vaebook.swiss_roll(config.n_points, config.seed, config.data)
-    model = build_model(config)
+    model = vaebook.VAE(config)  # the network and initial weights of train(config)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=1e-8))
     model.fit(x, batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0)
     start = time.perf_counter()

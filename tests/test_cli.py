@@ -31,6 +31,13 @@ def test_bad_flags_fail_naming_the_field(flag, value, words):
     assert result.returncode == 2 and words in result.stderr
 
 
+def test_noise_draw_is_a_flag(capsys):
+    assert main(["train", "--noise-draw", "never", "--no-progress"]) == 2
+    assert "noise_draw must be one of 'step', 'once'" in capsys.readouterr().err
+    argv = ["train", "--epochs", "1", "--n-points", "200", "--hidden-units", "8", "--noise-std", "1"]
+    assert main([*argv, "--noise-draw", "once", "--no-progress"]) == 0
+
+
 def test_divergence_is_an_error(capsys):
     code = main(["train", "--epochs", "3", "--n-points", "200", "--learning-rate", "10000", "--no-progress"])
     assert code == 1 and "diverged" in capsys.readouterr().err

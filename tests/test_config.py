@@ -17,6 +17,7 @@ def test_defaults_are_table_1():
         "adam",
     )
     assert (c.data, c.noise_std, c.noise_mean, c.seed, c.loss) == ("report", 0.0, 0.0, 0, "report")
+    assert c.noise_draw == "step"
     assert c.snapshot_epochs == (1, 5, 9, 13, 51, 101, 201, 1000)
 
 
@@ -39,6 +40,7 @@ def test_defaults_are_table_1():
         ("data", "moons", "'report', 'sklearn'"),
         ("optimizer", "sgd", "'adam'"),
         ("loss", "mse", "'report', 'code'"),
+        ("noise_draw", "epoch", "'step', 'once'"),
         ("learning_rate", 0.0, "> 0"),
         ("learning_rate", -1.0, "> 0"),
         ("learning_rate", math.nan, "finite"),
@@ -87,12 +89,16 @@ def test_dict_round_trip_and_unknown_keys():
         Config.from_dict({"latent_dims": 3})
 
 
-def test_table1_rows_come_from_the_config():
-    rows = {(part, item): value for part, item, value in Config(latent_dim=3, hidden_units=64).table1()}
-    assert rows["Encoder", "Layer1"] == "64 units. Non-linearity: tanh"
-    assert rows["Encoder", "Layer3"].startswith("6 units. Linear")
-    assert rows["Decoder", "Layer3"].startswith("3 units. Linear")
-    assert rows["Settings", "z dimension"] == "3"
-    assert rows["Settings", "Batch size"] == "100" and rows["Settings", "Learning rate"] == "0.001"
-    assert rows["Settings", "Number of Swiss-roll points"] == "10000"
-    assert rows["Settings", "Number of trained epochs"] == "1000"
+def test_from_parameters_takes_the_fields_it_finds_and_names_a_bad_one():
+    namespace = {"latent_dim": 3, "epochs": 50.0, "grid_size": 25, "In": [], "noise_draw": "once"}
+    assert Config.from_parameters(namespace) == Config(latent_dim=3, epochs=50, noise_draw="once")
+    base = Config(epochs=300, snapshots=(300,))
+    assert Config.from_parameters({"seed": 2}, base=base) == base.replace(seed=2)
+    with pytest.raises(ValueError, match="latent_dim must be an integer >= 1, got 0"):
+        Config.from_parameters({"latent_dim": 0})
+
+
+def test_from_parameters_rejects_a_field_the_chapter_varies_itself():
+    with pytest.raises(ValueError, match="hidden_layers cannot be a parameter here"):
+        Config.from_parameters({"hidden_layers": 3, "epochs": 5}, varied=("hidden_layers", "activation"))
+    assert Config.from_parameters({"epochs": 5}, varied=("hidden_layers",)).epochs == 5

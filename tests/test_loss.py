@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from vaebook import loss_terms, negative_elbo
-from vaebook.loss import batch_loss, reparameterize
+from vaebook.loss import objective, reparameterize
 
 
 def equation_1(x, x_hat, mu, logvar):
@@ -42,11 +42,12 @@ def test_loss_terms_per_sample(batch):
     assert np.all(kl >= 0)
 
 
-def test_code_loss_sums_the_squared_errors(batch):
+def test_code_objective_sums_the_squared_errors(batch):
     recon, kl = loss_terms(*batch)
     x, x_hat, _, _ = batch
     expected = 0.5 * np.sum((x - x_hat) ** 2) + np.mean(np.asarray(kl))
-    assert float(batch_loss(recon, kl, "code")) == pytest.approx(expected, rel=1e-12)
+    assert float(objective(recon, kl, "code")) == pytest.approx(expected, rel=1e-12)
+    assert float(objective(recon, kl)) == pytest.approx(equation_1(*batch), rel=1e-12)
 
 
 @pytest.mark.parametrize(

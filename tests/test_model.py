@@ -1,14 +1,25 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from vaebook import VAE, Config
-from vaebook.model import affine
-from vaebook.training import _forward, build_model
+from vaebook import VAE, Config, snapshot_draws, train
+from vaebook.model import affine, decode, encode, initial_params, layer_shapes
+
+
+def numpy_mlp(params, x, activation):
+    """The network in float64 numpy: dense layers, ``activation`` between them, the last linear."""
+    act = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0)}[activation]
+    x = np.asarray(x, np.float64)
+    for i in range(0, len(params), 2):
+        x = x @ params[i] + params[i + 1]
+        if i + 2 < len(params):
+            x = act(x)
+    return x
 
 
 def test_shapes_and_parameter_count():
-    model = build_model(Config())
+    model = VAE(Config())
     x = np.zeros((7, 3), np.float32)
     mu, logvar = model.encode(x)
     assert mu.shape == logvar.shape == (7, 2)
@@ -17,39 +28,87 @@ def test_shapes_and_parameter_count():
     encoder = (3 * 100 + 100) + (100 * 100 + 100) + (100 * 4 + 4)
     decoder = (2 * 100 + 100) + (100 * 100 + 100) + (100 * 3 + 3)
     assert model.encoder.count_params() == encoder and model.decoder.count_params() == decoder
+    assert sum(p.size for p in initial_params(Config())) == encoder + decoder
 
 
-def test_sample_is_deterministic_in_seed():
-    model = build_model(Config(latent_dim=3))
+def test_sample_and_reconstruct_are_deterministic_in_seed():
+    model = VAE(Config(latent_dim=3))
     assert np.array_equal(model.sample(5, seed=1), model.sample(5, seed=1))
     assert not np.array_equal(model.sample(5, seed=1), model.sample(5, seed=2))
+    x = np.ones((4, 3), np.float32)
+    assert np.array_equal(model.reconstruct(x, seed=1), model.reconstruct(x, seed=1))
+    assert not np.array_equal(model.reconstruct(x, seed=1), model.reconstruct(x, seed=2))
 
 
-def test_initial_weights_depend_on_the_seed_only():
-    a, b, c = (build_model(Config(seed=s)).get_weights()[0] for s in (0, 0, 1))
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
+@pytest.mark.parametrize("seed", [0, 7])
+def test_initial_params_are_keras_glorot_uniform_under_the_seed(seed):
+    """The values Keras's Dense layers draw after keras.utils.set_random_seed(seed), built here
+    layer by layer as the original code (and this package until now) built them."""
+    config = Config(seed=seed, hidden_layers=1, hidden_units=16)
+    keras.utils.set_random_seed(seed)
+    layers = [keras.layers.Dense(units) for _, units in layer_shapes(config)]
+    for layer, (inputs, _) in zip(layers, layer_shapes(config)):
+        layer.build((None, inputs))
+    expected = [w for layer in layers for w in layer.get_weights()]
+    ours = initial_params(config)
+    assert all(np.array_equal(a, b) for a, b in zip(ours, expected)) and len(ours) == len(expected)
+    for kernel, (fan_in, fan_out) in zip(ours[::2], layer_shapes(config)):
+        assert np.abs(kernel).max() <= np.sqrt(6 / (fan_in + fan_out))
+    assert not np.array_equal(ours[0], initial_params(config.replace(seed=seed + 1))[0])
 
 
-def test_trainer_forward_is_the_keras_model():
-    """The trainer's functional path and the Keras model give the same numbers on the same weights."""
-    model = build_model(Config(hidden_layers=1, activation="relu"))
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_encode_and_decode_are_the_network_of_table_1(activation):
+    config = Config(hidden_layers=2, hidden_units=16, activation=activation)
+    params = initial_params(config)
+    params = [
+        p + np.random.default_rng(i).normal(scale=0.1, size=p.shape).astype(np.float32)
+        for i, p in enumerate(params)
+    ]
     x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
-    eps = np.random.default_rng(1).normal(size=(20, 2)).astype(np.float32)
-    params = [tf.constant(v) for v in model.trainable_variables]
-    x_hat, mu, logvar = _forward(model, params, x, eps)
-    mu_k, logvar_k = model.encode(x)
-    np.testing.assert_allclose(mu, mu_k, rtol=1e-6)
-    np.testing.assert_allclose(logvar, logvar_k, rtol=1e-6)
-    z = mu_k + np.exp(0.5 * logvar_k) * eps
-    np.testing.assert_allclose(x_hat, model.decode(z), rtol=1e-5, atol=1e-6)
+    mu, logvar = encode([tf.constant(p) for p in params], tf.constant(x), config)
+    out = numpy_mlp(params[:6], x, activation)
+    np.testing.assert_allclose(mu, out[:, :2], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(logvar, out[:, 2:], rtol=1e-5, atol=1e-5)
+    z = np.random.default_rng(1).normal(size=(20, 2)).astype(np.float32)
+    np.testing.assert_allclose(
+        decode([tf.constant(p) for p in params], tf.constant(z), config),
+        numpy_mlp(params[6:], z, activation),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    model = VAE(config, params)
+    eps = np.random.default_rng(2).normal(size=(20, 2)).astype(np.float32)
+    expected = numpy_mlp(params[6:], out[:, :2] + np.exp(0.5 * out[:, 2:]) * eps, activation)
+    np.testing.assert_allclose(model.reconstruct(x, eps=eps), expected, rtol=1e-4, atol=1e-4)
 
 
-def test_keras_fit_runs_the_same_loss():
-    config = Config(n_points=200, epochs=1)
+@pytest.mark.parametrize("noise_draw", ["step", "once"])
+def test_the_trained_model_reproduces_the_last_snapshot_exactly(noise_draw):
+    config = Config(
+        n_points=500, epochs=4, hidden_units=16, noise_std=1.0, noise_draw=noise_draw, latent_dim=3
+    )
+    run = train(config, progress=False)
+    draws = snapshot_draws(config, config.epochs)
+    snapshot = run.snapshots[config.epochs]
+    assert np.array_equal(run.model.reconstruct(draws.inputs, eps=draws.eps), snapshot.reconstructions)
+    assert np.array_equal(run.model.decode(draws.z), snapshot.prior_samples)
+
+
+def test_keras_fit_save_and_load(tmp_path):
+    config = Config(n_points=200, epochs=1, hidden_units=8)
     model = VAE(config)
     model.compile(optimizer="adam")
-    history = model.fit(np.zeros((200, 3), np.float32), batch_size=100, epochs=1, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
+    history = model.fit(np.zeros((200, 3), np.float32), batch_size=100, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    trained = [w.copy() for w in model.get_weights()]
+    assert not all(np.array_equal(a, b) for a, b in zip(trained, initial_params(config)))
+    model.save(tmp_path / "vae.keras")
+    loaded = keras.models.load_model(tmp_path / "vae.keras")
+    assert isinstance(loaded, VAE) and loaded.config == config
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), trained))
+    x = np.ones((3, 3), np.float32)
+    assert np.array_equal(loaded.encode(x)[0], model.encode(x)[0])
 
 
 @pytest.mark.parametrize("width", [3, 100])

@@ -24,12 +24,14 @@ try:
 except RuntimeError:  # TensorFlow was already initialised by the caller: keep its settings
     pass
 
-from vaebook import metrics  # noqa: E402
+from vaebook import metrics, report  # noqa: E402
 from vaebook.config import Config  # noqa: E402
 from vaebook.data import swiss_roll  # noqa: E402
-from vaebook.loss import loss_terms, negative_elbo  # noqa: E402
+from vaebook.draws import snapshot_draws  # noqa: E402
+from vaebook.loss import loss_terms, negative_elbo, objective  # noqa: E402
 from vaebook.model import VAE  # noqa: E402
-from vaebook.training import Run, Snapshot, TrainingDiverged, train  # noqa: E402
+from vaebook.results import Run, Snapshot  # noqa: E402
+from vaebook.training import TrainingDiverged, train  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
@@ -41,6 +43,9 @@ __all__ = [
     "loss_terms",
     "metrics",
     "negative_elbo",
+    "objective",
+    "report",
+    "snapshot_draws",
     "swiss_roll",
     "train",
 ]

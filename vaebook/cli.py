@@ -7,9 +7,15 @@ import argparse
 import dataclasses
 import sys
 
-from vaebook.config import ACTIVATIONS, DATA_KINDS, LOSSES, OPTIMIZERS, Config
+from vaebook.config import ACTIVATIONS, DATA_KINDS, LOSSES, NOISE_DRAWS, OPTIMIZERS, Config
 
-CHOICES = {"activation": ACTIVATIONS, "data": DATA_KINDS, "optimizer": OPTIMIZERS, "loss": LOSSES}
+CHOICES = {
+    "activation": ACTIVATIONS,
+    "data": DATA_KINDS,
+    "optimizer": OPTIMIZERS,
+    "loss": LOSSES,
+    "noise_draw": NOISE_DRAWS,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,15 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"vaebook train: error: {err}", file=sys.stderr)
         return 2
-    from vaebook.training import TrainingDiverged, _run_path, train
+    from vaebook.store import run_path
+    from vaebook.training import TrainingDiverged, train
 
     try:
         run = train(config, progress=not args.no_progress)
     except TrainingDiverged as err:
         print(f"vaebook train: error: {err}", file=sys.stderr)
         return 1
-    print(f"final VFE (mean of the last epoch): {run.vfe[-config.steps_per_epoch :].mean():.4f}")
-    print(f"run stored in {_run_path(config)}")
+    last_epoch = run.objective[-config.steps_per_epoch :].mean()
+    print(f"final objective (VFE), mean of the last epoch: {last_epoch:.4f}")
+    print(f"run stored in {run_path(config)}")
     return 0
 
 

@@ -6,14 +6,17 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "elu")
 DATA_KINDS = ("report", "sklearn")
 OPTIMIZERS = ("adam",)
 LOSSES = ("report", "code")
-# Table 1's last row is a claim, not a setting; the convergence chapter tests it.
-REPORT_CONVERGENCE_EPOCH = 200
+# "step": a fresh draw of the input noise at every step; "once": the original script's one
+# noisy copy of the points, drawn before training and fed at every epoch.
+NOISE_DRAWS = ("step", "once")
+# The epochs of the report's Figures 2 and 3 (vaebook.report.SNAPSHOT_EPOCHS).
 DEFAULT_SNAPSHOTS = (1, 5, 9, 13, 51, 101, 201)
 
 
@@ -63,6 +66,7 @@ class Config:
     data: str = "report"
     noise_mean: float = 0.0
     noise_std: float = 0.0
+    noise_draw: str = "step"
     loss: str = "report"
     seed: int = 0
     snapshots: tuple[int, ...] = field(default=DEFAULT_SNAPSHOTS)
@@ -82,6 +86,7 @@ class Config:
             "data": check_choice("data", self.data, DATA_KINDS),
             "noise_mean": check_float("noise_mean", self.noise_mean),
             "noise_std": check_float("noise_std", self.noise_std),
+            "noise_draw": check_choice("noise_draw", self.noise_draw, NOISE_DRAWS),
             "loss": check_choice("loss", self.loss, LOSSES),
             "seed": check_int("seed", self.seed, 0),
             "snapshots": _check_snapshots(self.snapshots),
@@ -132,37 +137,27 @@ class Config:
             raise ValueError(f"unknown Config field(s): {', '.join(sorted(unknown))}")
         return cls(**values)
 
+    @classmethod
+    def from_parameters(
+        cls, namespace: Mapping[str, object], base: Config | None = None, varied: tuple[str, ...] = ()
+    ) -> Config:
+        """A chapter's Config from its parameters: the Config fields found in ``namespace`` (the
+        notebook's ``globals()``, papermill's values included), the others from ``base``
+        (default: ``Config()``). A field in ``varied`` is one the chapter sets itself: finding
+        it in ``namespace`` is an error, not a value silently ignored."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        clash = [name for name in varied if name in namespace]
+        if clash:
+            raise ValueError(
+                f"{', '.join(clash)} cannot be a parameter here: this chapter varies "
+                f"{', '.join(varied)} itself"
+            )
+        return (base or cls()).replace(**{name: namespace[name] for name in names if name in namespace})
+
     def key(self, version: str) -> str:
         """A short hash of the settings and the training code's version: the cache key."""
         blob = json.dumps({"config": self.to_dict(), "version": version}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-    def table1(self) -> list[tuple[str, str, str]]:
-        """The rows (part, item, setting) of the report's Table 1, filled from this config."""
-        act = self.activation
-        hidden = [f"{self.hidden_units} units. Non-linearity: {act}"] * self.hidden_layers
-        rows = [("Encoder", f"Layer{i + 1}", s) for i, s in enumerate(hidden)]
-        rows.append(
-            (
-                "Encoder",
-                f"Layer{self.hidden_layers + 1}",
-                f"{2 * self.latent_dim} units. Linear (yielding latent variables μ and log σ²)",
-            )
-        )
-        rows += [("Decoder", f"Layer{i + 1}", s) for i, s in enumerate(hidden)]
-        rows.append(
-            ("Decoder", f"Layer{self.hidden_layers + 1}", "3 units. Linear (yielding generated points)")
-        )
-        rows += [
-            ("Settings", "z dimension", str(self.latent_dim)),
-            ("Settings", "Batch size", str(self.batch_size)),
-            ("Settings", "Learning rate", f"{self.learning_rate:g}"),
-            ("Settings", "Optimizer", {"adam": "Adam"}[self.optimizer]),
-            ("Settings", "Number of Swiss-roll points", str(self.n_points)),
-            ("Settings", "Number of trained epochs", str(self.epochs)),
-            ("Settings", "Convergence epoch (the report's claim)", str(REPORT_CONVERGENCE_EPOCH)),
-        ]
-        return rows
 
 
 def _check_snapshots(value: object) -> tuple[int, ...]:

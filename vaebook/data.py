@@ -9,6 +9,9 @@ from vaebook.config import DATA_KINDS, check_choice
 # The report's "provided transformation": (t, y) ~ N(MEAN, COV), then (t cos t, y, t sin t).
 REPORT_MEAN = np.array([10.0, -10.0])
 REPORT_COV = np.array([[10.0, -5.0], [-5.0, 10.0]])
+# The real sample that generated points are compared with is drawn with this seed offset, so it
+# is independent of the training points (see metrics.noise_floor).
+REFERENCE_SEED_OFFSET = 10_000
 
 
 def roll_parameters(n: int, seed: int = 0, kind: str = "report") -> tuple[np.ndarray, np.ndarray]:
@@ -33,3 +36,9 @@ def roll_points(t: np.ndarray, height: np.ndarray) -> np.ndarray:
 def swiss_roll(n: int, seed: int = 0, kind: str = "report") -> np.ndarray:
     """n points of the Swiss roll, shape (n, 3), float32, deterministic in ``seed``."""
     return roll_points(*roll_parameters(n, seed, kind))
+
+
+def reference_roll(n: int, seed: int = 0, kind: str = "report") -> np.ndarray:
+    """The independent real sample that a run's points are measured against: ``swiss_roll`` with
+    the seed ``seed + REFERENCE_SEED_OFFSET``, which no run's own data uses."""
+    return swiss_roll(n, seed + REFERENCE_SEED_OFFSET, kind)

@@ -20,18 +20,20 @@ def loss_terms(x, x_hat, mu, logvar) -> tuple[tf.Tensor, tf.Tensor]:
     return reconstruction, kl
 
 
-def negative_elbo(x, x_hat, mu, logvar) -> tf.Tensor:
-    """Eq. (1) of the report: the batch mean (M = batch size) of reconstruction plus KL."""
-    reconstruction, kl = loss_terms(x, x_hat, mu, logvar)
-    return tf.reduce_mean(reconstruction + kl)
-
-
-def batch_loss(reconstruction: tf.Tensor, kl: tf.Tensor, kind: str = "report") -> tf.Tensor:
-    """The training objective: eq. (1) ("report"), or the original script's total ("code"),
-    which sums the squared errors over the batch instead of averaging them."""
+def objective(reconstruction: tf.Tensor, kl: tf.Tensor, kind: str = "report") -> tf.Tensor:
+    """The quantity training minimises, from the per-sample terms of ``loss_terms``: eq. (1)
+    ("report"), the batch mean of reconstruction plus KL, or the original script's total
+    ("code"), which sums the squared errors over the batch instead of averaging them. The report
+    calls it the Variational Free Energy (VFE): ``Run.objective``, alias ``Run.vfe``."""
     if kind == "code":
         return tf.reduce_sum(reconstruction) + tf.reduce_mean(kl)
     return tf.reduce_mean(reconstruction + kl)
+
+
+def negative_elbo(x, x_hat, mu, logvar) -> tf.Tensor:
+    """Eq. (1) of the report from the points: ``objective(*loss_terms(x, x_hat, mu, logvar))``,
+    under the name of its derivation (the negative evidence lower bound)."""
+    return objective(*loss_terms(x, x_hat, mu, logvar))
 
 
 def reparameterize(mu: tf.Tensor, logvar: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:

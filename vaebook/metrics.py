@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vaebook.data import swiss_roll
+from vaebook.data import REFERENCE_SEED_OFFSET, swiss_roll
 
-# Two real samples for the noise floor, with seeds no training run uses for its own data.
-FLOOR_SEED_OFFSETS = (10_000, 20_000)
+# Two real samples for the noise floor, with seeds no training run uses for its own data: the
+# first is the reference sample a run is measured against (data.reference_roll).
+FLOOR_SEED_OFFSETS = (REFERENCE_SEED_OFFSET, 2 * REFERENCE_SEED_OFFSET)
 
 
 def _points(name: str, a) -> np.ndarray:
@@ -152,7 +153,7 @@ def distances(points, real, names: tuple[str, ...] = tuple(METRICS)) -> dict[str
 
 def noise_floor(kind: str, n: int, metric: str = "sliced_wasserstein", seed: int = 0) -> float:
     """The metric between two independent real samples of size n: what sampling alone gives.
-    The first sample is the one the trainer compares its points with (seed + 10,000)."""
+    The first sample is the one the trainer compares its points with (``data.reference_roll``)."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}")
     first, second = (swiss_roll(n, seed + offset, kind) for offset in FLOOR_SEED_OFFSETS)

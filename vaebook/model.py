@@ -1,13 +1,23 @@
-"""The VAE of the report's Table 1 as a Keras model: MLP encoder to (mu, log sigma^2), MLP decoder."""
+"""The VAE of the report's Table 1, defined once: pure functions of an explicit parameter list.
+
+The parameters are a flat list ``[kernel, bias, kernel, bias, ...]``, the encoder's layers, then
+the decoder's. The trainer differentiates ``forward`` inside its XLA loop; the snapshots and
+``VAE``, the object a run gives back, run ``compiled(config)``, the same functions compiled once
+per network, so that ``VAE`` reproduces a run's snapshots bit for bit.
+"""
 
 from __future__ import annotations
+
+import functools
+import random
+from typing import NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from vaebook.config import Config
-from vaebook.loss import batch_loss, loss_terms, reparameterize
+from vaebook.loss import loss_terms, objective, reparameterize
 
 DATA_DIM = 3
 # Layers at most this wide are "thin" (the 2-, 3- and 4-wide ends of the networks): products
@@ -16,18 +26,30 @@ DATA_DIM = 3
 THIN = 8
 
 
-def _mlp(config: Config, inputs: int, outputs: int, name: str) -> keras.Sequential:
-    """hidden_layers Dense layers of hidden_units, then a linear output layer.
+def layer_shapes(config: Config) -> list[tuple[int, int]]:
+    """(inputs, outputs) of every dense layer: encoder 3 -> hidden -> 2 * latent_dim (mu and
+    log sigma^2), then decoder latent_dim -> hidden -> 3."""
+    hidden = [config.hidden_units] * config.hidden_layers
+    encoder = [DATA_DIM, *hidden, 2 * config.latent_dim]
+    decoder = [config.latent_dim, *hidden, DATA_DIM]
+    return [*zip(encoder[:-1], encoder[1:]), *zip(decoder[:-1], decoder[1:])]
 
-    Keras's defaults (Glorot-uniform weights, zero biases) are the original code's initialisers.
-    """
-    layers = [keras.Input((inputs,))]
-    layers += [
-        keras.layers.Dense(config.hidden_units, activation=config.activation, name=f"{name}_hidden{i + 1}")
-        for i in range(config.hidden_layers)
-    ]
-    layers.append(keras.layers.Dense(outputs, name=f"{name}_out"))
-    return keras.Sequential(layers, name=name)
+
+def encoder_size(config: Config) -> int:
+    """How many of the parameters (kernels and biases) are the encoder's."""
+    return 2 * (config.hidden_layers + 1)
+
+
+def initial_params(config: Config) -> list[np.ndarray]:
+    """Glorot-uniform kernels and zero biases, the original code's initialisers, with the values
+    Keras's Dense layers draw after ``keras.utils.set_random_seed(config.seed)``: each layer's
+    seed is the next ``randint(1, 1e9)`` of Python's generator seeded with ``config.seed``."""
+    seeds = random.Random(config.seed)
+    params = []
+    for shape in layer_shapes(config):
+        kernel = keras.initializers.GlorotUniform(seed=seeds.randint(1, int(1e9)))(shape)
+        params += [np.asarray(kernel), np.zeros(shape[1], np.float32)]
+    return params
 
 
 @tf.custom_gradient
@@ -48,8 +70,7 @@ def affine(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
 
 
 def mlp(params: list[tf.Tensor], x: tf.Tensor, activation: str) -> tf.Tensor:
-    """The network ``_mlp`` builds, as a pure function of its (kernel, bias, kernel, bias, ...)
-    tensors: the trainer differentiates this inside one XLA program."""
+    """Dense layers of (kernel, bias) pairs, ``activation`` between them, the last one linear."""
     act = keras.activations.get(activation)
     for i in range(0, len(params), 2):
         x = affine(x, params[i], params[i + 1])
@@ -58,63 +79,152 @@ def mlp(params: list[tf.Tensor], x: tf.Tensor, activation: str) -> tf.Tensor:
     return x
 
 
-class Sampling(keras.layers.Layer):
-    """Draws z ~ N(mu, exp(logvar)) by the reparameterisation z = mu + sigma * eps."""
-
-    def __init__(self, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, mu, logvar):
-        eps = keras.random.normal(tf.shape(mu), seed=self.seed_generator)
-        return reparameterize(mu, logvar, eps)
+def encode(params: list[tf.Tensor], x: tf.Tensor, config: Config) -> tuple[tf.Tensor, tf.Tensor]:
+    """The posterior's mean and log-variance for each input point."""
+    out = mlp(params[: encoder_size(config)], x, config.activation)
+    return out[:, : config.latent_dim], out[:, config.latent_dim :]
 
 
+def decode(params: list[tf.Tensor], z: tf.Tensor, config: Config) -> tf.Tensor:
+    """The decoder's output (the mean of p(x|z)) for each latent point."""
+    return mlp(params[encoder_size(config) :], z, config.activation)
+
+
+def forward(
+    params: list[tf.Tensor], x: tf.Tensor, eps: tf.Tensor, config: Config
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """The reparameterised pass: encode x, draw z = mu + sigma * eps, decode z; (x_hat, mu, logvar)."""
+    mu, logvar = encode(params, x, config)
+    return decode(params, reparameterize(mu, logvar, eps), config), mu, logvar
+
+
+class Programs(NamedTuple):
+    """``encode``, ``decode`` and the reconstruction of ``forward`` as XLA programs of (params, ...)."""
+
+    encode: tf.types.experimental.PolymorphicFunction
+    decode: tf.types.experimental.PolymorphicFunction
+    reconstruct: tf.types.experimental.PolymorphicFunction
+
+
+def compiled(config: Config) -> Programs:
+    """The network's functions compiled by XLA, shared by every config with the same network:
+    the trainer's snapshots and ``VAE`` run these, so their numbers agree to the bit."""
+    return _compiled(
+        Config(
+            latent_dim=config.latent_dim,
+            hidden_units=config.hidden_units,
+            hidden_layers=config.hidden_layers,
+            activation=config.activation,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(network: Config) -> Programs:
+    def compile_(function):
+        return tf.function(function, jit_compile=True)
+
+    return Programs(
+        encode=compile_(lambda params, x: encode(params, x, network)),
+        decode=compile_(lambda params, z: decode(params, z, network)),
+        reconstruct=compile_(lambda params, x, eps: forward(params, x, eps, network)[0]),
+    )
+
+
+def _float32(points) -> tf.Tensor:
+    return tf.convert_to_tensor(np.asarray(points, np.float32))
+
+
+@keras.saving.register_keras_serializable(package="vaebook")
+class Dense(keras.layers.Dense):
+    """Keras's Dense layer (its variables, summary and saving) computing ``affine``."""
+
+    def call(self, inputs):
+        return self.activation(affine(inputs, self.kernel, self.bias))
+
+
+def _sequential(name: str, shapes: list[tuple[int, int]], activation: str) -> keras.Sequential:
+    layers = [keras.Input((shapes[0][0],))]
+    for i, (_, units) in enumerate(shapes):
+        last = i == len(shapes) - 1
+        layers.append(
+            Dense(
+                units,
+                activation=None if last else activation,
+                kernel_initializer="zeros",  # the parameters are set from initial_params or a run
+                name=f"{name}_out" if last else f"{name}_hidden{i + 1}",
+            )
+        )
+    return keras.Sequential(layers, name=name)
+
+
+@keras.saving.register_keras_serializable(package="vaebook")
 class VAE(keras.Model):
-    """Encoder 3 -> hidden -> 2 * latent_dim (mu and log sigma^2); decoder latent_dim -> hidden -> 3."""
+    """The network and its parameters (``initial_params(config)`` unless given, e.g. a run's
+    weights). ``encode``, ``decode``, ``reconstruct`` and ``sample`` run ``compiled(config)`` on
+    them and return numpy arrays. As a Keras model it has ``summary()``, ``save`` and ``fit``
+    (one Adam step of the objective per batch: the benchmark's baseline)."""
 
-    def __init__(self, config: Config, **kwargs) -> None:
-        super().__init__(name="vae", **kwargs)
+    def __init__(self, config: Config, params: list[np.ndarray] | None = None, **kwargs) -> None:
+        super().__init__(name=kwargs.pop("name", "vae"), **kwargs)
         self.config = config
-        self.encoder = _mlp(config, DATA_DIM, 2 * config.latent_dim, "encoder")
-        self.decoder = _mlp(config, config.latent_dim, DATA_DIM, "decoder")
-        self.sampling = Sampling(seed=config.seed)
+        shapes = layer_shapes(config)
+        self.encoder = _sequential("encoder", shapes[: config.hidden_layers + 1], config.activation)
+        self.decoder = _sequential("decoder", shapes[config.hidden_layers + 1 :], config.activation)
+        self.set_weights(initial_params(config) if params is None else params)
+        self.built = True  # every variable exists: Keras may save and summarise it as it is
+        self.seed_generator = keras.random.SeedGenerator(config.seed)  # fit's eps draws
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
-    def encode(self, x) -> tuple[tf.Tensor, tf.Tensor]:
+    def _params(self) -> list[tf.Tensor]:
+        return [tf.convert_to_tensor(v) for v in self.trainable_variables]
+
+    def encode(self, x) -> tuple[np.ndarray, np.ndarray]:
         """The posterior's mean and log-variance for each input point."""
-        out = self.encoder(tf.convert_to_tensor(x, tf.float32))
-        return out[:, : self.config.latent_dim], out[:, self.config.latent_dim :]
+        mu, logvar = compiled(self.config).encode(self._params(), _float32(x))
+        return mu.numpy(), logvar.numpy()
 
-    def decode(self, z) -> tf.Tensor:
-        """The decoder's output (the mean of p(x|z)) for each latent point."""
-        return self.decoder(tf.convert_to_tensor(z, tf.float32))
+    def decode(self, z) -> np.ndarray:
+        """The decoder's output for each latent point; ``decode(snapshot_draws(...).z)`` gives a
+        snapshot's prior samples."""
+        return compiled(self.config).decode(self._params(), _float32(z)).numpy()
 
-    def reconstruct(self, x) -> tf.Tensor:
-        """Encode, sample z as in training, decode: what the report plotted as "generated"."""
-        mu, logvar = self.encode(x)
-        return self.decode(self.sampling(mu, logvar))
+    def reconstruct(self, x, seed: int = 0, eps=None) -> np.ndarray:
+        """Encode, draw z as in training, decode: what the report plotted as "generated". ``eps``
+        (one standard normal row per point) defaults to numpy draws from ``seed``; a snapshot's
+        draws (``vaebook.draws.snapshot_draws``) give that snapshot's reconstructions."""
+        x = _float32(x)
+        if eps is None:
+            eps = np.random.default_rng(seed).standard_normal((x.shape[0], self.config.latent_dim))
+        return compiled(self.config).reconstruct(self._params(), x, _float32(eps)).numpy()
 
-    def sample(self, n: int, seed: int = 0) -> tf.Tensor:
-        """Decodes n draws of z ~ N(0, I): generation proper."""
-        z = np.random.default_rng(seed).standard_normal((n, self.config.latent_dim))
-        return self.decode(z.astype(np.float32))
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """Decodes n draws of z ~ N(0, I) from numpy's generator seeded with ``seed``: generation proper."""
+        return self.decode(np.random.default_rng(seed).standard_normal((n, self.config.latent_dim)))
 
     def call(self, x):
-        return self.reconstruct(x)
+        eps = keras.random.normal((tf.shape(x)[0], self.config.latent_dim), seed=self.seed_generator)
+        return forward(self._params(), x, eps, self.config)[0]
 
     @property
     def metrics(self):
         return [self.loss_tracker]
 
     def train_step(self, data):
-        """One Adam step on eq. (1), for plain ``model.fit`` (the benchmark's baseline)."""
+        """One Adam step of the objective, for plain ``model.fit`` (the benchmark's baseline)."""
         x = data[0] if isinstance(data, tuple) else data
+        eps = keras.random.normal((tf.shape(x)[0], self.config.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            mu, logvar = self.encode(x)
-            x_hat = self.decode(self.sampling(mu, logvar))
-            loss = batch_loss(*loss_terms(x, x_hat, mu, logvar), self.config.loss)
-        grads = tape.gradient(loss, self.trainable_variables)
+            x_hat, mu, logvar = forward(self._params(), x, eps, self.config)
+            value = objective(*loss_terms(x, x_hat, mu, logvar), self.config.loss)
+        grads = tape.gradient(value, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        self.loss_tracker.update_state(loss)
+        self.loss_tracker.update_state(value)
         return {"loss": self.loss_tracker.result()}
+
+    def get_config(self) -> dict:
+        return {"config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, values: dict) -> VAE:
+        return cls(Config.from_dict(values["config"]))

@@ -1,5 +1,5 @@
-"""The book's figures. Each function returns a matplotlib Figure drawn from arrays it is given;
-the ``*_3d`` functions return the interactive plotly views the HTML shows beside them.
+"""The book's figures. Each function returns a matplotlib Figure drawn from the arrays or run it
+is given; the ``*_3d`` functions return the interactive plotly views the HTML shows beside them.
 
 Figures are made without pyplot, so a notebook shows (or glues) exactly the one it asks for.
 """
@@ -18,6 +18,8 @@ except ImportError as err:  # a dependency, not an option: say how to get it
     raise ImportError(
         'vaebook.plots needs plotly: install the project\'s dependencies with `pip install -e ".[dev]"`'
     ) from err
+
+from vaebook.results import Run
 
 REAL, GENERATED = "tab:red", "tab:blue"  # the report's colours: real red, generated blue
 PRIOR = "tab:orange"
@@ -95,16 +97,17 @@ def evolution(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
     return fig
 
 
-def vfe_curves(vfe: np.ndarray, steps_per_epoch: int, drop: int, every: int) -> Figure:
-    """Figure 4: left, the report's view (first ``drop`` iterations removed, every ``every``-th
-    value); right, the whole curve on a log scale with its per-epoch means."""
+def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, every: int) -> Figure:
+    """Figure 4, the objective (the report's VFE) at every iteration: left, the report's view
+    (first ``drop`` iterations removed, every ``every``-th value); right, the whole curve on a
+    log scale with its per-epoch means."""
     fig = Figure(figsize=(11, 3.8))
     left, right = fig.subplots(1, 2)
-    iterations = np.arange(1, len(vfe) + 1)
-    left.plot(iterations[drop::every], vfe[drop::every], lw=0.6, color=GENERATED)
+    iterations = np.arange(1, len(objective) + 1)
+    left.plot(iterations[drop::every], objective[drop::every], lw=0.6, color=GENERATED)
     left.set(xlabel="iteration", ylabel="VFE", title=f"as in the report: from iteration {drop + 1}")
-    right.plot(iterations, vfe, lw=0.3, color="0.7", label="every iteration")
-    means = vfe.reshape(-1, steps_per_epoch).mean(axis=1)
+    right.plot(iterations, objective, lw=0.3, color="0.7", label="every iteration")
+    means = objective.reshape(-1, steps_per_epoch).mean(axis=1)
     right.plot(iterations[steps_per_epoch - 1 :: steps_per_epoch], means, color=GENERATED, label="epoch mean")
     right.set(xlabel="iteration", ylabel="VFE", yscale="log", title="the whole curve, log scale")
     right.legend(fontsize="small")
@@ -112,21 +115,18 @@ def vfe_curves(vfe: np.ndarray, steps_per_epoch: int, drop: int, every: int) -> 
     return fig
 
 
-def distance_curves(
-    distances: dict[str, np.ndarray],
-    snapshot_distances: dict[str, np.ndarray],
-    floors: dict[str, float],
-    mark_epoch: int,
-) -> Figure:
+def distance_curves(run: Run, floors: dict[str, float], mark_epoch: int) -> Figure:
     """Left, sliced W2 to a real sample at every recorded epoch; right, the energy distance at
     the snapshot epochs. Reconstructions and prior samples, with the noise floor dashed and the
     report's convergence epoch dotted."""
     fig = Figure(figsize=(11, 3.9))
-    tables = (distances, snapshot_distances)
-    for ax, table, name in zip(fig.subplots(1, 2), tables, ("sliced_wasserstein", "energy_distance")):
-        style = {"marker": "o", "ms": 4} if table is snapshot_distances else {}
-        ax.plot(table["epoch"], table[f"recon_{name}"], color=GENERATED, label="reconstructions", **style)
-        ax.plot(table["epoch"], table[f"prior_{name}"], color="tab:orange", label="prior samples", **style)
+    panels = (
+        ("sliced_wasserstein", run.distance, {}),
+        ("energy_distance", run.snapshot_distance, {"marker": "o", "ms": 4}),
+    )
+    for ax, (name, curve, style) in zip(fig.subplots(1, 2), panels):
+        ax.plot(*curve(name, "recon"), color=GENERATED, label="reconstructions", **style)
+        ax.plot(*curve(name, "prior"), color="tab:orange", label="prior samples", **style)
         ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor")
         ax.axvline(mark_epoch, color=REAL, ls=":", lw=1, label=f"epoch {mark_epoch}")
         ax.set(xlabel="epoch", ylabel=name.replace("_", " "), yscale="log", xscale="log")
@@ -156,18 +156,20 @@ def latent_grid(decoded: np.ndarray, grid: np.ndarray, real: np.ndarray) -> Figu
     return fig
 
 
-def spread_curves(groups: dict[str, list[dict[str, np.ndarray]]], key: str, floor: float) -> Figure:
-    """One line per group: the median over its runs of a distance per epoch, with the min-max band."""
+def spread_curves(
+    groups: dict[str, list[tuple[np.ndarray, np.ndarray]]], ylabel: str, floor: float
+) -> Figure:
+    """One line per group: the median over its runs' (epochs, values) curves, with the min-max band."""
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
     colors = matplotlib.colormaps["tab10"].colors
-    for color, (label, runs) in zip(colors, groups.items()):
-        epochs = runs[0]["epoch"]
-        values = np.stack([r[key] for r in runs])
+    for color, (label, curves) in zip(colors, groups.items()):
+        epochs = curves[0][0]
+        values = np.stack([v for _, v in curves])
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
-        ax.plot(epochs, np.median(values, axis=0), color=color, label=f"{label} ({len(runs)} seeds)")
+        ax.plot(epochs, np.median(values, axis=0), color=color, label=f"{label} ({len(curves)} seeds)")
     ax.axhline(floor, color="0.3", ls="--", lw=1, label="noise floor")
-    ax.set(xlabel="epoch", ylabel=key.replace("_", " "), yscale="log")
+    ax.set(xlabel="epoch", ylabel=ylabel, yscale="log")
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig

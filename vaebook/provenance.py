@@ -227,15 +227,14 @@ def _record(runs: Iterable) -> str:
     """The JSON record of the runs behind a glued figure or table: each run's cache key and the
     settings in which its Config differs from the defaults (the report's Table 1)."""
     from vaebook.config import Config
-    from vaebook.training import TRAINING_VERSION
+    from vaebook.store import run_key
 
     defaults = Config().to_dict()
     records = []
     for run in runs:
         config = getattr(run, "config", run)  # a Run or a Config
         settings = {k: v for k, v in config.to_dict().items() if v != defaults[k]}
-        # issue 9: the key that the run store's `run_key(config)` returns (port there)
-        records.append({"key": config.key(TRAINING_VERSION), "settings": settings})
+        records.append({"key": run_key(config), "settings": settings})
     return json.dumps({"runs": records}, sort_keys=True)
 
 

@@ -1,0 +1,78 @@
+"""What a training run gives back: its losses, its snapshots of points, their distances to the
+real roll, and the trained model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vaebook import metrics
+from vaebook.config import Config, check_choice
+from vaebook.model import VAE
+
+# The two kinds of generated points: reconstructions of the training inputs ("recon") and
+# decodes of z ~ N(0, I) ("prior").
+SOURCES = ("recon", "prior")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The model's output at the end of one epoch, for all n_points (see draws.snapshot_draws)."""
+
+    reconstructions: np.ndarray  # decoder outputs for the training inputs (the report's "generated")
+    prior_samples: np.ndarray  # decoder outputs for z ~ N(0, I): generation proper
+
+    def distances(self, reference: np.ndarray, names: tuple[str, ...]) -> dict[tuple[str, str], float]:
+        """The metrics ``names`` of both kinds of points against a real sample, keyed (metric, source)."""
+        out = {}
+        for source, points in zip(SOURCES, (self.reconstructions, self.prior_samples)):
+            out |= {
+                (name, source): value for name, value in metrics.distances(points, reference, names).items()
+            }
+        return out
+
+
+@dataclass
+class Run:
+    """A finished training run. Read its distances with ``distance`` and ``snapshot_distance``."""
+
+    config: Config
+    objective: np.ndarray  # the objective (loss.objective) at every iteration: the report's VFE
+    reconstruction_loss: np.ndarray  # per-epoch mean of the per-sample reconstruction term
+    kl_loss: np.ndarray  # per-epoch mean of the per-sample KL term
+    snapshots: dict[int, Snapshot]
+    distance_records: dict[int, dict[tuple[str, str], float]] = field(repr=False)  # epoch -> (metric, source)
+    weights: list[np.ndarray] = field(repr=False)
+    seconds: float = 0.0  # wall time of the training itself (0 for a run loaded from cache)
+
+    @property
+    def vfe(self) -> np.ndarray:
+        """Alias of ``objective``, under the report's name for it (Variational Free Energy)."""
+        return self.objective
+
+    @property
+    def model(self) -> VAE:
+        """The trained model: the network with the run's final weights."""
+        return VAE(self.config, self.weights)
+
+    def distance(
+        self, metric: str = "sliced_wasserstein", source: str = "recon"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of a distance to the independent real sample at every epoch it was
+        recorded: every evaluation epoch for the sliced Wasserstein distance, the snapshot epochs
+        for the others."""
+        key = _key(metric, source)
+        epochs = [e for e, values in sorted(self.distance_records.items()) if key in values]
+        return np.array(epochs), np.array([self.distance_records[e][key] for e in epochs])
+
+    def snapshot_distance(
+        self, metric: str = "sliced_wasserstein", source: str = "recon"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of a distance at the snapshot epochs, where every metric is recorded."""
+        key, epochs = _key(metric, source), sorted(self.snapshots)
+        return np.array(epochs), np.array([self.distance_records[e][key] for e in epochs])
+
+
+def _key(metric: str, source: str) -> tuple[str, str]:
+    return check_choice("metric", metric, tuple(metrics.METRICS)), check_choice("source", source, SOURCES)
