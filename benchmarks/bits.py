@@ -22,13 +22,14 @@ def save(path: str) -> None:
     arrays = {}
     for name, config in (("small", small), ("report", Config())):
         run = train(config, progress=False)
-        arrays[f"{name}_vfe"] = run.vfe
+        arrays[f"{name}_objective"] = run.objective
         arrays |= {f"{name}_weight{i}": w for i, w in enumerate(run.weights)}
         for epoch, snap in run.snapshots.items():
             arrays[f"{name}_recon{epoch}"] = snap.reconstructions
             arrays[f"{name}_prior{epoch}"] = snap.prior_samples
-        arrays |= {f"{name}_dist_{k}": v for k, v in run.distances.items()}
-        arrays |= {f"{name}_snapdist_{k}": v for k, v in run.snapshot_distances.items()}
+        for epoch, values in run.distance_records.items():
+            for (metric, source), value in values.items():
+                arrays[f"{name}_dist{epoch}_{source}_{metric}"] = np.array(value)
     np.savez(path, **arrays)
     print(f"{len(arrays)} arrays saved to {path}")
 

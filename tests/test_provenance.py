@@ -10,9 +10,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from vaebook import Config, provenance, train, training
+from vaebook import Config, provenance, train
 from vaebook.cli import _parser, _typed
-from vaebook.training import _run_path, is_cached
+from vaebook.store import is_cached, run_key, run_path
 
 SMALL = Config(n_points=200, batch_size=100, epochs=2, hidden_units=8, eval_every=1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def test_the_thread_count_is_not_a_difference():
 def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch):
     monkeypatch.delenv("XLA_FLAGS", raising=False)
     train(SMALL, progress=False)
-    path = _run_path(SMALL)
+    path = run_path(SMALL)
     assert path.name.endswith(f"-{provenance.stack_key()}.npz")
     with np.load(path) as stored:
         assert json.loads(str(stored["stack"])) == json.loads(json.dumps(provenance.fingerprint()))
@@ -139,7 +139,7 @@ def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     nbformat.write(nb, tmp_path / "ch.ipynb")
     rows = provenance.figures_and_tables({"ch": tmp_path / "ch.ipynb"})
     assert [(r["label"], r["chapter"]) for r in rows] == [("fig-a", "ch"), ("fig-b", "ch")]
-    assert rows[0]["runs"][0]["key"] == SMALL.key(training.TRAINING_VERSION)
+    assert rows[0]["runs"][0]["key"] == run_key(SMALL)
     assert rows[1]["runs"] is None  # no record: the appendix's assert names it
     table = provenance.runs_table(rows[:1])
     assert rows[0]["runs"][0]["key"] in table and "--n-points 200" in table
