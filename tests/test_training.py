@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from vaebook import Config, TrainingDiverged, store, train
+from vaebook import Config, TrainingDiverged, loss, report, store, train, training
 from vaebook.cache import load_arrays
 from vaebook.store import run_path
 from vaebook.training import is_cached
@@ -170,3 +170,17 @@ def test_initial_weights_ignore_other_threads_drawing_from_random():
         stop.set()
         other.join()
         sys.setswitchinterval(switch)
+
+
+def test_the_names_of_version_0_1_still_read_the_same_arrays():
+    run = train(SMALL, progress=False)
+    assert run.vfe is run.objective and run.kl is run.kl_loss
+    assert run.reconstruction is run.reconstruction_loss
+    epochs, recon = run.distance("sliced_wasserstein", "recon")
+    assert np.array_equal(run.distances["epoch"], epochs)
+    assert np.array_equal(run.distances["recon_sliced_wasserstein"], recon)
+    table = run.snapshot_distances
+    assert list(table["epoch"]) == list(run.snapshots)
+    assert np.array_equal(table["prior_coverage"], run.snapshot_distance("coverage", "prior")[1])
+    assert training.build_model(SMALL).get_weights()[0].shape == (3, SMALL.hidden_units)
+    assert SMALL.table1() == report.table1(SMALL) and loss.batch_loss is loss.objective

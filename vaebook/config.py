@@ -154,6 +154,12 @@ class Config:
             )
         return (base or cls()).replace(**{name: namespace[name] for name in names if name in namespace})
 
+    def table1(self) -> list[tuple[str, str, str]]:
+        """Alias of ``vaebook.report.table1(config)`` (a method of Config in vaebook 0.1)."""
+        from vaebook.report import table1
+
+        return table1(self)
+
     def key(self, version: str) -> str:
         """A short hash of the settings and the training code's version: the cache key."""
         blob = json.dumps({"config": self.to_dict(), "version": version}, sort_keys=True)

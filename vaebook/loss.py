@@ -39,3 +39,6 @@ def negative_elbo(x, x_hat, mu, logvar) -> tf.Tensor:
 def reparameterize(mu: tf.Tensor, logvar: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
     """z = mu + sigma * eps with sigma = exp(logvar / 2): sampling that gradients can pass."""
     return mu + tf.exp(0.5 * logvar) * eps
+
+
+batch_loss = objective  # its name in vaebook 0.1

@@ -279,12 +279,15 @@ def labelled_items(markdown: str) -> list[tuple[str, str, str]]:
     return items
 
 
-def chapter_notebooks() -> dict[str, Path]:
-    """The book's chapters in TOC order, other than this appendix: name -> the executed
-    notebook (from $VAEBOOK_EXECUTED when set, where it holds the chapter, else book/)."""
+def chapter_notebooks(folder: str | Path | None = None) -> dict[str, Path]:
+    """The book's chapters in TOC order, other than this appendix: name -> the executed notebook,
+    read from ``folder`` (else $VAEBOOK_EXECUTED, where ``vaebook build`` executes them) where it
+    holds the chapter, else from book/."""
     from vaebook.build import chapters
 
-    folder = Path(os.environ[EXECUTED_ENV]) if os.environ.get(EXECUTED_ENV) else BOOK
+    folder = Path(folder or os.environ.get(EXECUTED_ENV) or BOOK)
+    if not folder.is_dir():
+        raise ValueError(f"executed must be a folder of executed chapters, got {str(folder)!r}")
     found = {}
     for chapter in chapters():
         if chapter.name != APPENDIX.name:

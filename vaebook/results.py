@@ -51,6 +51,35 @@ class Run:
         """Alias of ``objective``, under the report's name for it (Variational Free Energy)."""
         return self.objective
 
+    # The names of version 0.1, kept as aliases: the loss terms were called as the points are.
+    @property
+    def reconstruction(self) -> np.ndarray:
+        """Alias of ``reconstruction_loss`` (its name in vaebook 0.1)."""
+        return self.reconstruction_loss
+
+    @property
+    def kl(self) -> np.ndarray:
+        """Alias of ``kl_loss`` (its name in vaebook 0.1)."""
+        return self.kl_loss
+
+    @property
+    def distances(self) -> dict[str, np.ndarray]:
+        """vaebook 0.1's table of the sliced Wasserstein distance at every evaluation epoch:
+        ``"epoch"`` and ``"<source>_sliced_wasserstein"``. Prefer ``distance``."""
+        name = "sliced_wasserstein"
+        return {"epoch": self.distance(name)[0]} | {f"{s}_{name}": self.distance(name, s)[1] for s in SOURCES}
+
+    @property
+    def snapshot_distances(self) -> dict[str, np.ndarray]:
+        """vaebook 0.1's table of every metric at the snapshot epochs: ``"epoch"`` and
+        ``"<source>_<metric>"``. Prefer ``snapshot_distance``."""
+        epochs = np.array(sorted(self.snapshots))
+        return {"epoch": epochs} | {
+            f"{source}_{metric}": self.snapshot_distance(metric, source)[1]
+            for metric in metrics.METRICS
+            for source in SOURCES
+        }
+
     @property
     def model(self) -> VAE:
         """The trained model: the network with the run's final weights."""

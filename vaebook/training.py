@@ -18,15 +18,20 @@ from tqdm import tqdm
 from vaebook import draws, metrics
 from vaebook.config import Config
 from vaebook.data import reference_roll, swiss_roll
-from vaebook.model import DATA_DIM, compiled, initial_params
+from vaebook.model import DATA_DIM, VAE, compiled, initial_params
 from vaebook.results import Run, Snapshot
 from vaebook.step import EPOCHS_PER_CALL, epochs_program
 from vaebook.store import State, is_cached, load_state, run_key, run_lock, run_path, save_state
 
-__all__ = ["Run", "Snapshot", "TrainingDiverged", "is_cached", "train"]
+__all__ = ["Run", "Snapshot", "TrainingDiverged", "build_model", "is_cached", "train"]
 
 # Recorded every eval epoch: cheap. At snapshot epochs: every metric of vaebook.metrics.
 EVERY_EVAL, AT_SNAPSHOTS = ("sliced_wasserstein",), tuple(metrics.METRICS)
+
+
+def build_model(config: Config) -> VAE:
+    """``VAE(config)``, the network with its initial parameters (its name in vaebook 0.1)."""
+    return VAE(config)
 
 
 class TrainingDiverged(RuntimeError):
