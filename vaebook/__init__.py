@@ -33,7 +33,7 @@ from vaebook.model import VAE  # noqa: E402
 from vaebook.results import Run, Snapshot  # noqa: E402
 from vaebook.training import TrainingDiverged, train  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = [
     "VAE",
     "Config",
