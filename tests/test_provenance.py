@@ -111,11 +111,20 @@ def test_labelled_figures_and_tables_are_found_in_markdown():
 
 ```{glue:figure} fig-unnamed
 ```
+
+::::{only} html
+:::{glue} fig-3d
+:::
+::::
+
+```{glue} not-a-figure
+```
 """
     assert provenance.labelled_items(markdown) == [
         ("figure", "fig-label", "fig-a"),
         ("table", "table-x", "tab-glue"),
         ("figure", "fig-unnamed", "fig-unnamed"),
+        ("view", "fig-3d", "fig-3d"),
     ]
 
 
