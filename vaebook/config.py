@@ -43,6 +43,21 @@ def check_float(name: str, value: object, *, positive: bool = False) -> float:
     return value
 
 
+def check_recorded_epoch(name: str, value: object, config: Config) -> int:
+    """``value`` as an epoch at which a run of ``config`` records its distances (a multiple of
+    ``eval_every`` or a snapshot epoch, within the run), or a ValueError naming ``name``, what
+    it needs and the run's settings."""
+    epoch = check_int(name, value, 1)
+    if epoch not in config.eval_epochs:
+        snapshots = ", ".join(map(str, config.snapshot_epochs))
+        raise ValueError(
+            f"{name} must be an epoch at which the run records its distances: at most "
+            f"epochs={config.epochs}, and a multiple of eval_every={config.eval_every} or a snapshot "
+            f"epoch ({snapshots}); got {value!r}"
+        )
+    return epoch
+
+
 def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
     """``value`` if it is one of ``allowed``, or a ValueError naming ``name`` and the choices."""
     if value not in allowed:
