@@ -29,7 +29,8 @@ def test_defaults_are_table_1():
         ("hidden_units", 0, ">= 1"),
         ("hidden_layers", 0, ">= 1"),
         ("batch_size", 0, ">= 1"),
-        ("n_points", 0, ">= 1"),
+        ("n_points", 0, ">= 6"),
+        ("n_points", 5, ">= 6"),  # the nearest-neighbour metrics need more points than neighbours
         ("epochs", 0, ">= 1"),
         ("epochs", "ten", "integer"),
         ("epochs", 2.5, "integer"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vaebook.config import NEIGHBOURS
 from vaebook.data import REFERENCE_SEED_OFFSET, swiss_roll
 
 # Two real samples for the noise floor, with seeds no training run uses for its own data: the
@@ -113,7 +114,7 @@ def _neighbour_radii(a: np.ndarray, k: int) -> np.ndarray:
 
 
 def nn_fidelity_coverage(
-    real, generated, k: int = 5, max_points: int = MAX_POINTS, seed: int = 0
+    real, generated, k: int = NEIGHBOURS, max_points: int = MAX_POINTS, seed: int = 0
 ) -> tuple[float, float]:
     """(fidelity, coverage) after Naeem et al. (2020), from each real point's k-NN radius:
     fidelity, the share of generated points inside some real point's ball; coverage, the share
