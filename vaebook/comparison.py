@@ -3,7 +3,7 @@ epochs at which each seed's run of each design reaches a threshold (``inf``: nev
 
 Every run of one design is compared with every run of the other (a seed pair); a design is
 called faster only if it gets there first in so many of the pairs that designs which did not
-differ would do as well less than ALPHA of the time. That chance is exact: the share of all
+differ would do as well at most ALPHA of the time. That chance is exact: the share of all
 the ways of splitting the pooled runs into two groups of those sizes that win as many pairs (a
 one-sided Mann-Whitney test, without its normal approximation). Anything less is a tie.
 """
