@@ -1,8 +1,8 @@
 """The real chapters re-executed with papermill, each from a scratch cache and with small runs:
 with edge values of their parameters (they complete, or stop at once naming the parameter), and
 with parameters that flip each claim chapter's verdict (the rendered verdict flips with it, and
-no assert fires). A class per group of chapters, so that pytest-xdist spreads them over the cores; a
-class's executions share their cache, so a run is trained once per class."""
+no assert fires). Two classes of about equal cost, which pytest-xdist runs on the two cores side
+by side; a class's executions share their cache, so a run is trained once per class."""
 
 import os
 
@@ -23,7 +23,9 @@ def shared_cache(folder, monkeypatch):
     monkeypatch.setenv("VAEBOOK_TF_THREADS", os.environ.get("VAEBOOK_TF_THREADS", "1"))
 
 
-class TestTheChaptersThatDoNotTrain:
+class TestChaptersOneToThreeAndNine:
+    """The chapters that train nothing, and the original code's."""
+
     def test_the_data_with_the_other_roll_and_few_points(self, folder):
         execute("01_data", folder, data="sklearn", n_points=1000)
 
@@ -34,9 +36,20 @@ class TestTheChaptersThatDoNotTrain:
         nb = execute("03_architecture", folder, latent_dim=1, hidden_layers=1, hidden_units=1)
         assert glued(nb)["total-params"] == (3 + 1) * 1 + (1 + 1) * 2 + (1 + 1) * 1 + (1 + 1) * 3
 
+    def test_which_way_the_script_trained_flips_without_noise(self, folder):
+        noisy = glued(execute("09_original_code", folder / "noisy", **SMALL, seeds=2))
+        without = {**SMALL, "seeds": 2, "noise_std": 0.0, "noise_mean": 0.0}
+        clean = glued(execute("09_original_code", folder / "clean", **without))
+        assert noisy["trained-verdict"].startswith("the script trained with its noise drawn")
+        assert clean["trained-verdict"].startswith("the two ways are one run here")
+        assert noisy["n-logged"] == 1  # a 30-epoch run reaches the log's epoch 0 only
+        assert noisy["settings-note"].startswith("This execution changes some of them (latent_dim=1,")
 
-class TestTheChaptersOfTheReportRun:
-    """04 to 07 read one run: trained once, by the first of them."""
+
+class TestChaptersFourToEight:
+    """04 to 07 read one run, trained once by the first of them; then the designs."""
+
+    DESIGN = {**SMALL, "seeds": 3, "epochs": 20, "snapshots": [20], "eval_every": 5}
 
     def test_training_a_small_run(self, folder):
         nb = execute("04_training", folder, **SMALL)
@@ -63,10 +76,6 @@ class TestTheChaptersOfTheReportRun:
         message = stops_at_once("06_convergence", folder, "claimed_epoch", epochs=50)
         assert "at most epochs=50" in message and "got 200" in message
 
-
-class TestDesign:
-    DESIGN = {**SMALL, "seeds": 3, "epochs": 20, "snapshots": [20], "eval_every": 5}
-
     def test_the_claim_flips_with_a_threshold_no_design_reaches(self, folder):
         reached = glued(execute("08_design", folder / "reached", **self.DESIGN, threshold_factor=6.0))
         never = glued(execute("08_design", folder / "never", **self.DESIGN, threshold_factor=0.5))
@@ -77,14 +86,3 @@ class TestDesign:
 
     def test_too_many_seeds_for_the_exact_test_stop_at_once(self, folder):
         assert "from 2 to 10" in stops_at_once("08_design", folder, "seeds", seeds=11)
-
-
-class TestOriginalCode:
-    def test_which_way_the_script_trained_flips_without_noise(self, folder):
-        noisy = glued(execute("09_original_code", folder / "noisy", **SMALL, seeds=2))
-        without = {**SMALL, "seeds": 2, "noise_std": 0.0, "noise_mean": 0.0}
-        clean = glued(execute("09_original_code", folder / "clean", **without))
-        assert noisy["trained-verdict"].startswith("the script trained with its noise drawn")
-        assert clean["trained-verdict"].startswith("the two ways are one run here")
-        assert noisy["n-logged"] == 1  # a 30-epoch run reaches the log's epoch 0 only
-        assert noisy["settings-note"].startswith("This execution changes some of them (latent_dim=1,")
