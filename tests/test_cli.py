@@ -22,13 +22,19 @@ def test_train_writes_the_cache_and_says_where(cache, capsys):
         ("--learning-rate", "nan", "learning_rate must be"),
     ],
 )
-def test_bad_flags_fail_naming_the_field(flag, value, words):
+def test_bad_flags_fail_naming_the_field(flag, value, words, capsys):
+    assert main(["train", flag, value, "--no-progress"]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_the_command_line_exits_with_the_error():
+    """The same through the installed entry point's module, in a process of its own."""
     result = subprocess.run(
-        [sys.executable, "-m", "vaebook.cli", "train", flag, value, "--no-progress"],
+        [sys.executable, "-m", "vaebook.cli", "train", "--latent-dim", "0", "--no-progress"],
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 2 and words in result.stderr
+    assert result.returncode == 2 and "latent_dim must be an integer >= 1" in result.stderr
 
 
 def test_noise_draw_is_a_flag(capsys):

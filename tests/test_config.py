@@ -29,7 +29,8 @@ def test_defaults_are_table_1():
         ("hidden_units", 0, ">= 1"),
         ("hidden_layers", 0, ">= 1"),
         ("batch_size", 0, ">= 1"),
-        ("n_points", 0, ">= 1"),
+        ("n_points", 0, ">= 6"),
+        ("n_points", 5, ">= 6"),  # the nearest-neighbour metrics need more points than neighbours
         ("epochs", 0, ">= 1"),
         ("epochs", "ten", "integer"),
         ("epochs", 2.5, "integer"),
@@ -102,3 +103,16 @@ def test_from_parameters_rejects_a_field_the_chapter_varies_itself():
     with pytest.raises(ValueError, match="hidden_layers cannot be a parameter here"):
         Config.from_parameters({"hidden_layers": 3, "epochs": 5}, varied=("hidden_layers", "activation"))
     assert Config.from_parameters({"epochs": 5}, varied=("hidden_layers",)).epochs == 5
+
+
+def test_a_recorded_epoch_is_checked_against_the_run():
+    from vaebook.config import check_recorded_epoch
+
+    config = Config(epochs=50)
+    assert check_recorded_epoch("claimed_epoch", 20, config) == 20
+    assert check_recorded_epoch("claimed_epoch", 13, config) == 13  # a snapshot epoch
+    for bad in (200, 25):
+        with pytest.raises(ValueError, match=r"claimed_epoch must be an epoch .*epochs=50, .*eval_every=10"):
+            check_recorded_epoch("claimed_epoch", bad, config)
+    with pytest.raises(ValueError, match="claimed_epoch must be an integer >= 1, got 0"):
+        check_recorded_epoch("claimed_epoch", 0, config)

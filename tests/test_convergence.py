@@ -1,6 +1,18 @@
-import numpy as np
+"""The rules of the results, convergence and design chapters, on curves whose answers are known."""
 
-from vaebook.convergence import final_level, first_epoch_below, running_median, settling_epoch
+import math
+
+import numpy as np
+import pytest
+
+from vaebook.convergence import (
+    crossing_epoch,
+    final_level,
+    gap_closed,
+    match_grade,
+    running_median,
+    settling_epoch,
+)
 
 
 def test_settling_epoch_of_a_known_curve():
@@ -19,7 +31,39 @@ def test_a_single_spike_does_not_move_the_smoothed_rule():
     assert running_median(values, 5)[50] == 1.0
 
 
-def test_first_epoch_below():
-    epochs, values = np.array([1, 5, 9]), np.array([3.0, 2.0, 1.0])
-    assert first_epoch_below(epochs, values, 2.0) == 5
-    assert first_epoch_below(epochs, values, 0.5) is None
+def test_a_curve_that_ends_above_its_band_does_not_settle():
+    epochs = np.arange(10, 201, 10)
+    values = np.ones(len(epochs))
+    values[-1] = 3.0  # the last record jumps: its final level (median of the last two) is 2
+    assert settling_epoch(epochs, values, window=1) is None
+    assert settling_epoch(epochs, values, window=1, rel_tol=1.0) == 10
+
+
+def test_crossing_epoch_interpolates_in_log_distance():
+    epochs = np.array([10, 20, 30, 40])
+    values = np.array([8.0, 4.0, 1.0, 0.5])
+    # The threshold 2 lies halfway between 4 and 1 in log2: epoch 25.
+    assert crossing_epoch(epochs, values, 2.0, window=1) == pytest.approx(25.0)
+    assert crossing_epoch(epochs, values, 4.0, window=1) == 20.0  # on a record: that record
+    assert crossing_epoch(epochs, values, 9.0, window=1) == 10.0  # already there at the first record
+    assert crossing_epoch(epochs, values, 0.1, window=1) == math.inf
+
+
+def test_crossing_epoch_reads_the_smoothed_curve():
+    epochs = np.arange(10, 101, 10)
+    values = np.full(len(epochs), 5.0)
+    values[3] = 0.5  # one low record alone is noise, not the curve getting there
+    log_interpolated = 30 + 10 * math.log(5) / math.log(10)
+    assert crossing_epoch(epochs, values, 1.0, window=1) == pytest.approx(log_interpolated)
+    assert crossing_epoch(epochs, values, 1.0) == math.inf
+
+
+def test_the_gap_closed_and_the_grades():
+    assert gap_closed(3.0, 3.0, 1.0) == 0.0 and gap_closed(3.0, 1.0, 1.0) == 1.0
+    assert gap_closed(3.0, 2.0, 1.0) == 0.5 and gap_closed(3.0, 4.0, 1.0) == -0.5
+    assert math.isnan(gap_closed(1.0, 1.0, 1.0))  # started at the floor: no gap
+    assert match_grade(3.0, 1.1, 1.0) == "close"  # within 10% of the floor
+    assert match_grade(3.0, 1.2, 1.0) == "partial"  # 90% of the gap closed
+    assert match_grade(3.0, 2.0, 1.0) == "partial"  # exactly half
+    assert match_grade(3.0, 2.1, 1.0) == "poor"
+    assert match_grade(1.0, 2.0, 1.0) == "poor"  # rose from the floor: no gap closed

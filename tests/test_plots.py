@@ -120,3 +120,27 @@ def test_without_plotly_the_import_says_how_to_install_it(monkeypatch):
     monkeypatch.delitem(sys.modules, "vaebook.plots")
     with pytest.raises(ImportError, match=re.escape('pip install -e ".[dev]"')):
         importlib.import_module("vaebook.plots")
+
+
+def test_the_latent_means_of_a_one_dimensional_latent_space_are_drawn_against_t():
+    t = np.linspace(0, 10, 50)
+    one = plots.latent_means(t[:, None] / 10, t)
+    assert one.axes[0].get_xlabel() == "roll parameter t" and one.axes[0].get_ylabel() == "$\\mu_1$"
+    two = plots.latent_means(np.stack([t, -t], axis=1), t)
+    assert (two.axes[0].get_xlabel(), two.axes[0].get_ylabel()) == ("$\\mu_1$", "$\\mu_2$")
+
+
+def test_the_threshold_epochs_count_the_runs_that_never_get_there():
+    fig = plots.threshold_epochs({"a": [10.0, 20.0, np.inf], "b": [np.inf, np.inf]}, limit=30)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert sorted(t.get_text() for t in ax.texts) == ["never: 1", "never: 2"]
+
+
+def test_the_log_comparison_has_a_panel_per_term_and_the_log_s_dots():
+    logged, log = np.array([0, 100]), np.array([[10.0, 8.0, 2.0], [5.0, 4.0, 1.0]])
+    run = np.full((150, 3), 3.0)
+    fig = plots.log_comparison(logged, log, {"once": run}, band=("once", run - 1, run + 1))
+    assert [ax.get_title() for ax in fig.axes] == ["total", "reconstruction", "KL"]
+    dots = [line for line in fig.axes[2].lines if line.get_label() == "the script's log"]
+    assert dots[0].get_ydata().tolist() == [2.0, 1.0]

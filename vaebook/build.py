@@ -1,7 +1,8 @@
 """``vaebook build``: execute every chapter with papermill, in TOC order, then build the book.
 
 Chapters are executed into temporary files and copied over the committed notebooks only when
-all of them succeeded, so a failing chapter leaves the book as it was. Volatile metadata
+all of them succeeded, so a failing chapter leaves the book as it was; the README's sentences
+that quote the chapters' numbers are then regenerated from them (``vaebook.readme``). Volatile metadata
 (timings, stderr streams such as progress bars) is scrubbed, so that two builds with the same
 cache give byte-identical notebooks and a clean ``git status``.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from vaebook import readme
 from vaebook.provenance import EXECUTED_ENV
 from vaebook.sweep import one_thread_each
 
@@ -203,6 +205,8 @@ def build(pdf: bool = False, workers: int = 2) -> int:
             return 1
         for chapter in todo:
             os.replace(Path(tmp) / chapter.name, chapter)
+    if readme.update():
+        print(f"{readme.README.name}: its generated sentences rewritten from the executed chapters")
     if jupyter_book("-W", "-n", "--keep-going") != 0:
         return 1
     print(f"HTML: {ROOT / '_build' / 'html' / 'index.html'}")

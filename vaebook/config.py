@@ -16,6 +16,10 @@ LOSSES = ("report", "code")
 # "step": a fresh draw of the input noise at every step; "once": the original script's one
 # noisy copy of the points, drawn before training and fed at every epoch.
 NOISE_DRAWS = ("step", "once")
+# The nearest-neighbour fidelity and coverage (vaebook.metrics), which every run records at its
+# snapshots, measure each point's distance to its NEIGHBOURS-th nearest other point: a run needs
+# more points than that.
+NEIGHBOURS = 5
 # The epochs of the report's Figures 2 and 3 (vaebook.report.SNAPSHOT_EPOCHS).
 DEFAULT_SNAPSHOTS = (1, 5, 9, 13, 51, 101, 201)
 
@@ -41,6 +45,21 @@ def check_float(name: str, value: object, *, positive: bool = False) -> float:
     if not math.isfinite(value) or (positive and value <= 0):
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return value
+
+
+def check_recorded_epoch(name: str, value: object, config: Config) -> int:
+    """``value`` as an epoch at which a run of ``config`` records its distances (a multiple of
+    ``eval_every`` or a snapshot epoch, within the run), or a ValueError naming ``name``, what
+    it needs and the run's settings."""
+    epoch = check_int(name, value, 1)
+    if epoch not in config.eval_epochs:
+        snapshots = ", ".join(map(str, config.snapshot_epochs))
+        raise ValueError(
+            f"{name} must be an epoch at which the run records its distances: at most "
+            f"epochs={config.epochs}, and a multiple of eval_every={config.eval_every} or a snapshot "
+            f"epoch ({snapshots}); got {value!r}"
+        )
+    return epoch
 
 
 def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
@@ -81,7 +100,7 @@ class Config:
             "batch_size": check_int("batch_size", self.batch_size, 1),
             "learning_rate": check_float("learning_rate", self.learning_rate, positive=True),
             "optimizer": check_choice("optimizer", self.optimizer, OPTIMIZERS),
-            "n_points": check_int("n_points", self.n_points, 1),
+            "n_points": check_int("n_points", self.n_points, NEIGHBOURS + 1),
             "epochs": check_int("epochs", self.epochs, 1),
             "data": check_choice("data", self.data, DATA_KINDS),
             "noise_mean": check_float("noise_mean", self.noise_mean),

@@ -7,11 +7,15 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vaebook.config import NEIGHBOURS
 from vaebook.data import REFERENCE_SEED_OFFSET, swiss_roll
 
 # Two real samples for the noise floor, with seeds no training run uses for its own data: the
 # first is the reference sample a run is measured against (data.reference_roll).
 FLOOR_SEED_OFFSETS = (REFERENCE_SEED_OFFSET, 2 * REFERENCE_SEED_OFFSET)
+# The pairwise metrics (energy distance, fidelity and coverage) are O(n^2): they use a seeded
+# subsample of at most this many points of each set.
+MAX_POINTS = 2000
 
 
 def _points(name: str, a) -> np.ndarray:
@@ -83,7 +87,7 @@ def _self_mean_pairwise(a: np.ndarray) -> float:
     return _mean_pairwise(a, a)
 
 
-def energy_distance(a, b, max_points: int = 2000, seed: int = 0) -> float:
+def energy_distance(a, b, max_points: int = MAX_POINTS, seed: int = 0) -> float:
     """Energy distance statistic 2E|X-Y| - E|X-X'| - E|Y-Y'| (Székely), clipped at 0 (rounding).
 
     The means run over every pair, a point with itself included: the energy distance between
@@ -110,7 +114,7 @@ def _neighbour_radii(a: np.ndarray, k: int) -> np.ndarray:
 
 
 def nn_fidelity_coverage(
-    real, generated, k: int = 5, max_points: int = 2000, seed: int = 0
+    real, generated, k: int = NEIGHBOURS, max_points: int = MAX_POINTS, seed: int = 0
 ) -> tuple[float, float]:
     """(fidelity, coverage) after Naeem et al. (2020), from each real point's k-NN radius:
     fidelity, the share of generated points inside some real point's ball; coverage, the share

@@ -136,13 +136,19 @@ def distance_curves(run: Run, floors: dict[str, float], mark_epoch: int) -> Figu
 
 
 def latent_means(mu: np.ndarray, t: np.ndarray) -> Figure:
-    """The encoder's means of the training points (first two latent dimensions), coloured by t."""
+    """The encoder's means of the training points, coloured by t: the first two latent dimensions
+    against each other, or, for a one-dimensional latent space, its one dimension against t."""
     fig = Figure(figsize=(5.2, 4.4))
     ax = fig.add_subplot()
-    dots = ax.scatter(mu[:, 0], mu[:, 1], c=t, s=2, cmap="viridis", linewidths=0, rasterized=True)
+    if mu.shape[1] == 1:
+        x, y, labels = t, mu[:, 0], ("roll parameter t", "$\\mu_1$")
+    else:
+        x, y, labels = mu[:, 0], mu[:, 1], ("$\\mu_1$", "$\\mu_2$")
+    dots = ax.scatter(x, y, c=t, s=2, cmap="viridis", linewidths=0, rasterized=True)
     fig.colorbar(dots, ax=ax, label="roll parameter t")
-    ax.set(xlabel="$\\mu_1$", ylabel="$\\mu_2$", title="encoder means")
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set(xlabel=labels[0], ylabel=labels[1], title="encoder means")
+    if mu.shape[1] > 1:
+        ax.set_aspect("equal", adjustable="datalim")
     return fig
 
 
@@ -157,9 +163,13 @@ def latent_grid(decoded: np.ndarray, grid: np.ndarray, real: np.ndarray) -> Figu
 
 
 def spread_curves(
-    groups: dict[str, list[tuple[np.ndarray, np.ndarray]]], ylabel: str, floor: float
+    groups: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+    ylabel: str,
+    floor: float,
+    threshold: float | None = None,
 ) -> Figure:
-    """One line per group: the median over its runs' (epochs, values) curves, with the min-max band."""
+    """One line per group: the median over its runs' (epochs, values) curves, with the min-max
+    band; the noise floor dashed, and a ``threshold`` dotted if given."""
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
     colors = matplotlib.colormaps["tab10"].colors
@@ -169,8 +179,64 @@ def spread_curves(
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
         ax.plot(epochs, np.median(values, axis=0), color=color, label=f"{label} ({len(curves)} seeds)")
     ax.axhline(floor, color="0.3", ls="--", lw=1, label="noise floor")
+    if threshold is not None:
+        ax.axhline(threshold, color="0.3", ls=":", lw=1, label="threshold")
     ax.set(xlabel="epoch", ylabel=ylabel, yscale="log")
     ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def threshold_epochs(epochs: dict[str, list[float]], limit: int) -> Figure:
+    """Each run's epoch at which it gets to the threshold, one row of dots per design; runs that
+    never get there within the ``limit`` epochs are counted at the right edge."""
+    fig = Figure(figsize=(7, 1.0 + 0.45 * len(epochs)))
+    ax = fig.add_subplot()
+    colors = matplotlib.colormaps["tab10"].colors
+    for row, (color, values) in enumerate(zip(colors, epochs.values())):
+        values = np.asarray(values, dtype=float)
+        reached = np.isfinite(values)
+        ax.plot(values[reached], np.full(reached.sum(), row), "o", color=color, alpha=0.6, ms=6)
+        if not reached.all():
+            ax.plot([limit], [row], ">", color=color, ms=7)
+            never = f"never: {(~reached).sum()}"
+            ax.annotate(never, (limit, row), xytext=(8, -4), textcoords="offset points")
+    ax.set(
+        yticks=range(len(epochs)),
+        yticklabels=list(epochs),
+        ylim=(-0.6, len(epochs) - 0.4),
+        xlim=(0, limit * 1.2),
+        xlabel="epoch at which the run gets to the threshold",
+    )
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def log_comparison(
+    logged: np.ndarray,
+    log: np.ndarray,
+    runs: dict[str, np.ndarray],
+    band: tuple[str, np.ndarray, np.ndarray] | None = None,
+    columns: tuple[str, ...] = ("total", "reconstruction", "KL"),
+) -> Figure:
+    """The original script's log (dots at its 0-based ``logged`` epochs; one row of ``columns``
+    per epoch) beside runs' epoch means in the same units (``runs``: label -> (epochs, columns);
+    a run's epoch e + 1 is drawn at the script's epoch e), one panel per column. ``band``: (a
+    label of ``runs``, lowest, highest): the range of that run's seeds, shaded in its colour."""
+    fig = Figure(figsize=(11, 3.8))
+    colors = dict(zip(runs, [GENERATED, PRIOR, "tab:green", "tab:purple"]))
+    for i, (ax, name) in enumerate(zip(fig.subplots(1, len(columns)), columns)):
+        if band is not None:
+            of, low, high = band
+            x, shade = np.arange(len(low)), {"color": colors[of], "alpha": 0.25, "lw": 0}
+            ax.fill_between(x, low[:, i], high[:, i], label="its seeds' range", **shade)
+        for label, means in runs.items():
+            ax.plot(np.arange(len(means)), means[:, i], color=colors[label], lw=0.8, label=label)
+        ax.plot(logged, log[:, i], "o", color="black", ms=3.5, label="the script's log")
+        ax.set(xlabel="epoch (the script's, from 0)", title=name, yscale="log" if i < 2 else "linear")
+    fig.axes[0].set_ylabel("epoch mean, the script's units")
+    fig.axes[0].legend(fontsize="small")
     fig.tight_layout()
     return fig
 

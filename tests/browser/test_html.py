@@ -18,8 +18,8 @@ FIGURES = {
     "05_results": 2,
     "06_convergence": 1,
     "07_generation": 3,
-    "08_design": 1,
-    "09_original_code": 1,
+    "08_design": 2,
+    "09_original_code": 2,
 }
 
 

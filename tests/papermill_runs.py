@@ -1,0 +1,100 @@
+"""Executing a real chapter with papermill, as a reader would, for the tests that re-run chapters.
+
+Each pytest process keeps one kernel for all its executions and clears it before each, as a
+fresh kernel would be cleared: a new IPython session (no variables, execution counts from 1)
+with the caller's vaebook environment. Only the imported modules stay, so that TensorFlow is
+imported once per process instead of once per chapter (about 5 s each).
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import os
+from pathlib import Path
+
+import nbformat
+import papermill
+from jupyter_client.manager import KernelManager
+
+from vaebook.provenance import glued_values
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+# A small run of every chapter that trains, with edge values: the smallest latent space, the other
+# roll, few points, fewer epochs than the report's claims and snapshots; a learning rate at which
+# so small a model gets somewhere in 300 steps.
+SMALL = {
+    "n_points": 1000,
+    "hidden_units": 16,
+    "epochs": 30,
+    "latent_dim": 1,
+    "data": "sklearn",
+    "learning_rate": 0.03,
+}
+_KERNEL: list[KernelManager] = []
+
+
+def _kernel() -> KernelManager:
+    """This process's kernel, started in book/ (as papermill's cwd would) on first use."""
+    if not _KERNEL:
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel(cwd=str(BOOK))
+        atexit.register(km.shutdown_kernel, now=True)
+        _KERNEL.append(km)
+    return _KERNEL[0]
+
+
+def _cleared(km: KernelManager) -> KernelManager:
+    """``km``'s kernel in a new IPython session, with this process's VAEBOOK_* variables."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("VAEBOOK_")}
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        code = f"get_ipython().reset(new_session=True); __import__('os').environ.update({env!r})"
+        reply = client.execute_interactive(code, store_history=False, timeout=120)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        client.stop_channels()
+    return km
+
+
+def execute(chapter: str, folder: Path, **parameters):
+    """The chapter executed with ``parameters`` into ``folder``: the executed notebook."""
+    out = folder / f"{chapter}.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(BOOK / f"{chapter}.ipynb"),
+        str(out),
+        parameters=parameters,
+        cwd=str(BOOK),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        km=_cleared(_kernel()),
+    )
+    return nbformat.read(out, as_version=4)
+
+
+def glued(nb) -> dict[str, object]:
+    """The chapter's glued values, as Python values (strings without their quotes)."""
+    values = {}
+    for name, text in glued_values(nb).items():
+        try:
+            values[name] = ast.literal_eval(text)
+        except (SyntaxError, ValueError):
+            values[name] = text  # a figure or a table: its text form
+    return values
+
+
+def stops_at_once(chapter: str, folder: Path, parameter: str, **parameters) -> str:
+    """Execute a chapter that must stop in its set-up cell with a ValueError naming ``parameter``;
+    the error's message."""
+    try:
+        execute(chapter, folder, **parameters)
+    except papermill.PapermillExecutionError as err:
+        # Cells [1] and [2] are the parameters and papermill's injected ones; [3] the set-up.
+        assert (err.ename, err.exec_count) == ("ValueError", 3), (err.ename, err.exec_count, err.evalue)
+        assert err.evalue.startswith(parameter), err.evalue
+        return err.evalue
+    raise AssertionError(f"{chapter} ran with {parameters}; it should stop, naming {parameter}")

@@ -1,0 +1,44 @@
+"""The original script's log beside a run: the script's units, the logged epochs, the largest
+relative difference."""
+
+import numpy as np
+import pytest
+
+import vaebook
+from vaebook import original_log, report
+
+
+def test_the_script_s_units_are_the_coded_objective():
+    # A small run with the script's loss: its per-step objective, averaged over each epoch, is
+    # the script's logged total; the reconstruction is summed over the batch, the KL averaged.
+    small = {"n_points": 200, "epochs": 3, "hidden_units": 8, "snapshots": (3,), "eval_every": 3}
+    config = report.ORIGINAL_CODE.replace(**small)
+    run = vaebook.train(config, progress=False)
+    means = original_log.coded_epoch_means(run)
+    by_epoch = run.objective.reshape(config.epochs, -1).mean(axis=1)
+    assert means.shape == (3, 3)
+    np.testing.assert_allclose(means[:, 0], by_epoch, rtol=1e-5)
+    np.testing.assert_allclose(means[:, 1], run.reconstruction_loss * config.batch_size)
+    np.testing.assert_allclose(means[:, 0], means[:, 1] + means[:, 2])
+    # The log's epoch 0 is the run's first epoch; a 3-epoch run reaches only that one.
+    assert list(original_log.logged_epochs(config)) == [0]
+    np.testing.assert_array_equal(original_log.at_logged_epochs(run), means[:1])
+    assert original_log.the_log(config).tolist() == [list(report.ORIGINAL_LOG[0])]
+
+
+def test_the_logged_epochs_of_the_script_s_run_are_all_21():
+    assert len(original_log.logged_epochs(report.ORIGINAL_CODE)) == 21
+    assert len(original_log.logged_epochs(report.ORIGINAL_CODE.replace(epochs=2000))) == 20
+
+
+def test_the_largest_relative_difference_and_where_it_is():
+    a = np.array([[100.0, 80.0, 20.0], [50.0, 40.0, 10.0]])
+    b = np.array([[110.0, 80.0, 20.0], [50.0, 40.0, 12.5]])
+    gap = original_log.largest_gap([0, 100], a, b)
+    assert gap.value == pytest.approx(0.25) and (gap.epoch, gap.column) == (100, "kl")
+    assert original_log.largest_gap([0, 100], b, a).value == gap.value  # symmetric
+    c = np.array([[80.0, 80.0, 20.0], [50.0, 40.0, 10.0]])  # across three sets: the largest over the smallest
+    three = original_log.largest_gap([0, 100], a, b, c)
+    assert three.value == pytest.approx(110 / 80 - 1) and (three.epoch, three.column) == (0, "total")
+    with pytest.raises(ValueError, match="positive"):
+        original_log.relative_difference([1.0], [0.0])
