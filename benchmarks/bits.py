@@ -16,6 +16,8 @@ import numpy as np
 
 
 def save(path: str) -> None:
+    """Train a small run and the report's run (from this environment's cache) and save every
+    array they hold under ``path``."""
     from vaebook import Config, train
 
     small = Config(n_points=1000, batch_size=100, epochs=30, hidden_units=32, eval_every=10)
@@ -35,6 +37,7 @@ def save(path: str) -> None:
 
 
 def compare(first: str, second: str) -> int:
+    """Print which arrays of two saved files differ, and by how much; 1 if any does."""
     a, b = np.load(first), np.load(second)
     if set(a.files) != set(b.files):
         print(f"different arrays: {sorted(set(a.files) ^ set(b.files))}")

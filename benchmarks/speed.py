@@ -77,6 +77,7 @@ def cluster_sweep_steps_per_second(configs: list[vaebook.Config]) -> float | Non
 
 
 def main() -> None:
+    """Print each measurement and its ratio to the baseline measured in the same run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
     args = parser.parse_args()

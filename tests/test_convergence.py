@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from vaebook.convergence import (
+    GRADES,
     crossing_epoch,
     final_level,
     gap_closed,
@@ -67,3 +68,4 @@ def test_the_gap_closed_and_the_grades():
     assert match_grade(3.0, 2.0, 1.0) == "partial"  # exactly half
     assert match_grade(3.0, 2.1, 1.0) == "poor"
     assert match_grade(1.0, 2.0, 1.0) == "poor"  # rose from the floor: no gap closed
+    assert {match_grade(3.0, v, 1.0) for v in (1.1, 1.2, 2.1)} == set(GRADES)  # all named

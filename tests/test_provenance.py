@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from vaebook import Config, provenance, train
-from vaebook.cli import _parser, _typed
+from vaebook.cli import parser, train_config
 from vaebook.store import is_cached, run_key, run_path
 
 SMALL = Config(n_points=200, batch_size=100, epochs=2, hidden_units=8, eval_every=1)
@@ -75,7 +75,7 @@ def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch):
 
 def test_the_train_command_trains_the_recorded_config():
     config = Config(epochs=300, hidden_layers=1, activation="relu", seed=2, snapshots=(300,))
-    record = json.loads(provenance._record([config]))["runs"][0]
+    record = json.loads(provenance.runs_record([config]))["runs"][0]
     assert record["settings"] == {
         "epochs": 300,
         "hidden_layers": 1,
@@ -85,9 +85,7 @@ def test_the_train_command_trains_the_recorded_config():
     }
     command = provenance.train_command(record["settings"])
     assert command.startswith("vaebook train ")
-    args = _parser().parse_args(command.split()[1:])
-    fields = {name: _typed(name, getattr(args, name)) for name in Config().to_dict()}
-    rebuilt = Config(**fields)
+    rebuilt = train_config(parser().parse_args(command.split()[1:]))
     assert rebuilt == config and rebuilt.key("x") == config.key("x")
     assert provenance.train_command({}) == "vaebook train"
 
@@ -139,7 +137,7 @@ def glue_output(name: str, text: str):
 def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("...")
-    cell.outputs = [glue_output("fig-a.runs", repr(provenance._record([SMALL])))]
+    cell.outputs = [glue_output("fig-a.runs", repr(provenance.runs_record([SMALL])))]
     nb.cells = [
         cell,
         nbformat.v4.new_markdown_cell("```{glue:figure} fig-a\n:name: fig-a\n```"),

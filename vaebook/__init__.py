@@ -13,16 +13,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import tensorflow as tf  # noqa: E402
 
+from vaebook.threads import set_tf_threads  # noqa: E402
+
 tf.config.experimental.enable_op_determinism()
-try:
-    # Two threads: the trainer runs each batch as two independent halves, one per core (1.3x,
-    # benchmarks/speed.py); more would only contend. The numbers do not depend on the count,
-    # so a sweep's workers use one each.
-    threads = int(os.environ.get("VAEBOOK_TF_THREADS", min(2, os.cpu_count() or 1)))
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
-except RuntimeError:  # TensorFlow was already initialised by the caller: keep its settings
-    pass
+# Two threads: the trainer runs each batch as two independent halves, one per core (1.3x,
+# benchmarks/speed.py); more would only contend. If the caller already initialised TensorFlow,
+# its settings stay.
+set_tf_threads(int(os.environ.get("VAEBOOK_TF_THREADS", min(2, os.cpu_count() or 1))))
 
 from vaebook import metrics, report  # noqa: E402
 from vaebook.config import Config  # noqa: E402

@@ -23,7 +23,7 @@ import yaml
 
 from vaebook import readme
 from vaebook.provenance import EXECUTED_ENV
-from vaebook.sweep import one_thread_each
+from vaebook.threads import environment, one_thread_each
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -128,20 +128,6 @@ def _failure(chapter: Path, err: Exception, command: str = "vaebook build") -> s
     return f"{command}: chapter {chapter.stem} failed{where}: {ename}: {evalue}".rstrip()
 
 
-@contextlib.contextmanager
-def _environment(name: str, value: str):
-    """``name=value`` in the environment that kernels started inside inherit."""
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = before
-
-
 def jupyter_book(*args: str) -> int:
     """Run the jupyter-book command of this Python environment."""
     exe = Path(sys.executable).with_name("jupyter-book")
@@ -175,7 +161,7 @@ def execute_all(
     done = 0
     with _stderr_to(ROOT / "_build" / "kernels.log"), threads, ThreadPoolExecutor(workers) as pool:
         for batch in (first, last):
-            reading = _environment(EXECUTED_ENV, str(folder)) if batch is last else contextlib.nullcontext()
+            reading = environment(EXECUTED_ENV, str(folder)) if batch is last else contextlib.nullcontext()
             with reading:
                 jobs = {pool.submit(run, chapter): chapter for chapter in batch}
                 for job in as_completed(jobs):

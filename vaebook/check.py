@@ -81,6 +81,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
+        """Whether nothing differed."""
         return not self.mismatches
 
 
@@ -172,7 +173,12 @@ def _ignored(cell) -> bool:
     return any(m in cell.source for m in IGNORE_MARKERS) or any(t in tags for t in IGNORE_TAGS)
 
 
-def compare_notebooks(committed, executed, chapter: str, report: Report | None = None) -> Report:
+def compare_notebooks(
+    committed: nbformat.NotebookNode,
+    executed: nbformat.NotebookNode,
+    chapter: str,
+    report: Report | None = None,
+) -> Report:
     """Compare a re-executed chapter with its committed notebook (NotebookNodes); the report."""
     report = report or Report()
     clean = sanitizers()

@@ -18,7 +18,8 @@ CHOICES = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: ``train`` with a flag per Config field, ``build``, ``check``."""
     parser = argparse.ArgumentParser(prog="vaebook", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a run (or load it from the cache)")
@@ -69,8 +70,14 @@ def _typed(name: str, text: str) -> object:
         return text  # Config names the field and what it allows
 
 
+def train_config(args: argparse.Namespace) -> Config:
+    """The Config that ``vaebook train`` trains for its parsed flags (Config names a bad value)."""
+    return Config(**{f.name: _typed(f.name, getattr(args, f.name)) for f in dataclasses.fields(Config)})
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run ``vaebook train|build|check``; the exit status (2 for a bad argument)."""
+    args = parser().parse_args(argv)
     if args.command == "build":
         from vaebook.build import build
 
@@ -84,9 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as err:
             print(f"vaebook check: error: {err}", file=sys.stderr)
             return 2
-    values = {f.name: _typed(f.name, getattr(args, f.name)) for f in dataclasses.fields(Config)}
     try:
-        config = Config(**values)
+        config = train_config(args)
     except ValueError as err:
         print(f"vaebook train: error: {err}", file=sys.stderr)
         return 2

@@ -21,7 +21,9 @@ from vaebook.data import swiss_roll
 EPS_STREAM, NOISE_STREAM, EVAL_STREAM, ONCE_NOISE_STREAM = 0, 1, 2, 3
 
 
-def normal(shape, seed, stream: int, counter) -> tf.Tensor:
+def normal(
+    shape: tuple | tf.Tensor, seed: int | tf.Tensor, stream: int, counter: int | tf.Tensor
+) -> tf.Tensor:
     """Standard normal draws that are a pure function of (seed, stream, counter). Philox is
     named explicitly: under XLA on the CPU, "auto_select" is about 8x slower per number."""
     key = tf.stack([tf.cast(seed, tf.int64) * 8 + stream, tf.cast(counter, tf.int64)])
@@ -33,7 +35,9 @@ def has_noise(config: Config) -> bool:
     return not (config.noise_std == 0 and config.noise_mean == 0)
 
 
-def noisy(config: Config, seed, x: tf.Tensor, counter, stream: int = NOISE_STREAM) -> tf.Tensor:
+def noisy(
+    config: Config, seed: int | tf.Tensor, x: tf.Tensor, counter: int | tf.Tensor, stream: int = NOISE_STREAM
+) -> tf.Tensor:
     """The original code's denoising input: one N(noise_mean, noise_std) draw per point, added
     to all three coordinates. The identity when there is no noise."""
     if not has_noise(config):

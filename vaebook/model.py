@@ -168,9 +168,9 @@ class VAE(keras.Model):
     def __init__(self, config: Config, params: list[np.ndarray] | None = None, **kwargs) -> None:
         super().__init__(name=kwargs.pop("name", "vae"), **kwargs)
         self.config = config
-        shapes = layer_shapes(config)
-        self.encoder = _sequential("encoder", shapes[: config.hidden_layers + 1], config.activation)
-        self.decoder = _sequential("decoder", shapes[config.hidden_layers + 1 :], config.activation)
+        shapes, layers = layer_shapes(config), encoder_size(config) // 2  # a kernel and a bias a layer
+        self.encoder = _sequential("encoder", shapes[:layers], config.activation)
+        self.decoder = _sequential("decoder", shapes[layers:], config.activation)
         self.set_weights(initial_params(config) if params is None else params)
         self.built = True  # every variable exists: Keras may save and summarise it as it is
         self.seed_generator = keras.random.SeedGenerator(config.seed)  # fit's eps draws

@@ -6,6 +6,8 @@ Figures are made without pyplot, so a notebook shows (or glues) exactly the one 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib
 import numpy as np
 from matplotlib.colors import to_hex
@@ -126,7 +128,7 @@ def distance_curves(run: Run, floors: dict[str, float], mark_epoch: int) -> Figu
     )
     for ax, (name, curve, style) in zip(fig.subplots(1, 2), panels):
         ax.plot(*curve(name, "recon"), color=GENERATED, label="reconstructions", **style)
-        ax.plot(*curve(name, "prior"), color="tab:orange", label="prior samples", **style)
+        ax.plot(*curve(name, "prior"), color=PRIOR, label="prior samples", **style)
         ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor")
         ax.axvline(mark_epoch, color=REAL, ls=":", lw=1, label=f"epoch {mark_epoch}")
         ax.set(xlabel="epoch", ylabel=name.replace("_", " "), yscale="log", xscale="log")
@@ -295,7 +297,7 @@ def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0) -> go.Figu
 
 
 def roll_3d(
-    points: np.ndarray, name: str = "real", color=REAL, n: int = SUBSAMPLE, seed: int = 0
+    points: np.ndarray, name: str = "real", color: str = REAL, n: int = SUBSAMPLE, seed: int = 0
 ) -> go.Figure:
     """One point set as a 3-D scatter that turns and zooms: ``n`` of its points, drawn with ``seed``."""
     rows = subsample_rows(len(points), n, seed)
@@ -346,7 +348,7 @@ def overlay_3d(
 
 def side_by_side_3d(
     sets: dict[str, np.ndarray],
-    colors=None,
+    colors: Sequence[str] | None = None,
     real: np.ndarray | None = None,
     n: int = SUBSAMPLE,
     seed: int = 0,

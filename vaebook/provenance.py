@@ -223,7 +223,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _record(runs: Iterable) -> str:
+def runs_record(runs: Iterable) -> str:
     """The JSON record of the runs behind a glued figure or table: each run's cache key and the
     settings in which its Config differs from the defaults (the report's Table 1)."""
     from vaebook.config import Config
@@ -238,16 +238,16 @@ def _record(runs: Iterable) -> str:
     return json.dumps({"runs": records}, sort_keys=True)
 
 
-def glue_figure(name: str, figure, runs: Iterable = ()) -> None:
+def glue_figure(name: str, figure: object, runs: Iterable = ()) -> None:
     """Glue ``figure`` under ``name`` (as ``myst_nb.glue(name, figure, display=False)``) and,
     as ``name.runs``, the record of the runs (``Run`` or ``Config``) that it was drawn from."""
     from myst_nb import glue
 
     glue(name, figure, display=False)
-    glue(name + RECORD_SUFFIX, _record(runs), display=False)
+    glue(name + RECORD_SUFFIX, runs_record(runs), display=False)
 
 
-def glue_table(name: str, table, runs: Iterable = ()) -> None:
+def glue_table(name: str, table: object, runs: Iterable = ()) -> None:
     """Glue a table (Markdown) with the record of the runs behind it, as ``glue_figure`` does."""
     glue_figure(name, table, runs)
 

@@ -22,8 +22,12 @@ ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 # faster than one (each call pays Python and TensorFlow dispatch for ~40 tensors).
 EPOCHS_PER_CALL = 10
 
+Tensors = list[tf.Tensor]
 
-def adam_update(params, m, v, grads, step, learning_rate: float):
+
+def adam_update(
+    params: Tensors, m: Tensors, v: Tensors, grads: Tensors, step: tf.Tensor, learning_rate: float
+) -> tuple[Tensors, Tensors, Tensors]:
     """Adam's update number ``step`` (0-based) of params and moments (Kingma and Ba's Algorithm
     1, with the bias corrections folded into the step size and epsilon outside the square root,
     as TF 1's AdamOptimizer has it): the new (params, m, v)."""
@@ -35,7 +39,9 @@ def adam_update(params, m, v, grads, step, learning_rate: float):
     return params, m, v
 
 
-def gradients(config: Config, params, x, inputs, eps):
+def gradients(
+    config: Config, params: Tensors, x: tf.Tensor, inputs: tf.Tensor, eps: tf.Tensor
+) -> tuple[Tensors, tf.Tensor]:
     """The gradients of one batch's objective, and its (objective, mean reconstruction term, mean
     KL term). ``inputs`` is what the encoder reads (``x`` with its noise), ``eps`` the draws of z.
 
@@ -52,7 +58,16 @@ def gradients(config: Config, params, x, inputs, eps):
     return tape.gradient(value, params), tf.stack([value, tf.reduce_mean(recon), tf.reduce_mean(kl)])
 
 
-def train_step(config: Config, params, m, v, step, x, inputs, seed):
+def train_step(
+    config: Config,
+    params: Tensors,
+    m: Tensors,
+    v: Tensors,
+    step: tf.Tensor,
+    x: tf.Tensor,
+    inputs: tf.Tensor | None,
+    seed: tf.Tensor,
+) -> tuple[Tensors, Tensors, Tensors, tf.Tensor]:
     """One Adam step on the batch ``x``: the new (params, m, v) and the step's losses."""
     eps = draws.normal((config.batch_size, config.latent_dim), seed, draws.EPS_STREAM, step)
     if inputs is None:  # noise_draw "step": this step's own draw of the input noise
@@ -61,7 +76,7 @@ def train_step(config: Config, params, m, v, step, x, inputs, seed):
     return (*adam_update(params, m, v, grads, step, config.learning_rate), losses)
 
 
-def epochs_program(config: Config):
+def epochs_program(config: Config) -> tf.types.experimental.PolymorphicFunction:
     """Up to EPOCHS_PER_CALL epochs of Adam steps as one XLA computation: (params, m, v, first
     step, number of epochs, one epoch's batches, the encoder's batches or None, seed) -> the
     next params and moments, and the losses of every step (rows past the last epoch are zeros).

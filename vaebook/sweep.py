@@ -11,7 +11,6 @@ on the Config only), and the caller reads every result back from its cache.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import tempfile
@@ -20,36 +19,20 @@ from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from pathlib import Path, PurePosixPath
 
-import tensorflow as tf
 from tqdm import tqdm
 
 from vaebook import cache
 from vaebook.config import Config
+from vaebook.threads import one_thread_each, set_tf_threads
 from vaebook.training import Run, TrainingDiverged, is_cached, train
 
-# One run at a time in a process: building a model seeds Keras's process-wide random generator,
-# so two runs in two threads of one process (a dask worker with several threads, a thread pool)
-# could draw each other's initial weights.
+# One run at a time in a process (a dask worker with several threads, a thread pool): the
+# process's TensorFlow threads are sized for one run, which two at once would only share.
 _ONE_RUN_AT_A_TIME = threading.Lock()
 
 
 def _train_quietly(config: Config) -> None:
     train(config, progress=False)
-
-
-@contextlib.contextmanager
-def one_thread_each():
-    """Processes started inside inherit VAEBOOK_TF_THREADS=1: with one process per core, two
-    threads each would only compete for the cores (the numbers do not depend on the count)."""
-    before = os.environ.get("VAEBOOK_TF_THREADS")
-    os.environ["VAEBOOK_TF_THREADS"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["VAEBOOK_TF_THREADS"]
-        else:
-            os.environ["VAEBOOK_TF_THREADS"] = before
 
 
 def default_workers() -> int:
@@ -191,10 +174,5 @@ def _use_threads(threads: int) -> None:
     sharing a machine split its cores as dask was told (one each for 1-thread workers), unless
     VAEBOOK_TF_THREADS says otherwise. Possible only before the process's first TensorFlow
     operation, i.e. in its first run; the numbers do not depend on the count."""
-    if "VAEBOOK_TF_THREADS" in os.environ:
-        return
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except RuntimeError:  # TensorFlow is already initialised in this process: its count stays
-        pass
+    if "VAEBOOK_TF_THREADS" not in os.environ:
+        set_tf_threads(threads)

@@ -63,7 +63,11 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
     with bar, Evaluator(config) as evaluator:
         while state.epoch < config.epochs:
             first = state.epoch
-            tensors = loop.train(state, tensors, next_stop(config, first))
+            try:
+                tensors = loop.train(state, tensors, next_stop(config, first))
+            except TrainingDiverged:  # nothing of a diverged run stays, not even its checkpoint
+                run_path(config, partial=True).unlink(missing_ok=True)
+                raise
             if state.epoch in config.eval_epochs:
                 evaluator.submit(tensors[0], state.epoch)
             bar.update(state.epoch - first)
@@ -117,7 +121,6 @@ class EpochLoop:
         losses = record.numpy()[: (last - first) * steps].reshape(last - first, steps, 3)
         finite = np.isfinite(losses).all(axis=(1, 2))
         if not finite.all():
-            run_path(self.config, partial=True).unlink(missing_ok=True)
             raise TrainingDiverged(
                 f"training diverged in epoch {first + 1 + int(np.argmin(finite))} of {self.config.epochs}: "
                 f"the loss became {losses[~np.isfinite(losses)][0]} with "
@@ -143,6 +146,7 @@ class Evaluator:
         self.pool.shutdown()
 
     def submit(self, params: list[tf.Tensor], epoch: int) -> None:
+        """Evaluate ``params``, the parameters at the end of ``epoch``, on the evaluation thread."""
         self.pending[epoch] = self.pool.submit(self.evaluate, params, epoch)
 
     def evaluate(self, params: list[tf.Tensor], epoch: int) -> tuple[Snapshot, dict[tuple[str, str], float]]:

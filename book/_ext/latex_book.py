@@ -29,10 +29,13 @@ def _front_matter(app, root: nodes.section) -> None:
     """The root page's text as one unnumbered chapter, in the table of contents, and its sections
     as unnumbered headings under it (rubrics, which the writer typesets as \\section*)."""
     title = escape(app.config.latex_front_matter_title, app.config.latex_engine)
-    root.insert(1, _raw(
-        rf"\clearpage\phantomsection\addcontentsline{{toc}}{{chapter}}{{{title}}}"
-        rf"\chapter*{{{title}}}\markboth{{{title}}}{{{title}}}"
-    ))
+    root.insert(
+        1,
+        _raw(
+            rf"\clearpage\phantomsection\addcontentsline{{toc}}{{chapter}}{{{title}}}"
+            rf"\chapter*{{{title}}}\markboth{{{title}}}{{{title}}}"
+        ),
+    )
     for section in [child for child in root.children if isinstance(child, nodes.section)]:
         heading = nodes.rubric("", "", *section[0].children, **{"heading-level": 2})
         target = nodes.target("", "", ids=section["ids"])

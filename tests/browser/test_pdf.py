@@ -146,7 +146,8 @@ def test_no_blank_pages(pages):
     """No page holds only running heads and a page number (what a two-sided layout's pages before
     a right-hand chapter did) or nothing at all."""
     blank = [
-        number for number, page in enumerate(pages, 1)
+        number
+        for number, page in enumerate(pages, 1)
         if all(RUNNING.fullmatch(line.strip()) for line in page.splitlines() if line.strip())
     ]
     assert blank == []
