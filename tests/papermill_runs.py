@@ -31,6 +31,8 @@ SMALL = {
     "data": "sklearn",
     "learning_rate": 0.03,
 }
+# A cell of these small runs takes seconds: one that runs 10 minutes is a hang, made a failure.
+CELL_TIMEOUT = 600
 _KERNEL: list[KernelManager] = []
 
 
@@ -71,6 +73,7 @@ def execute(chapter: str, folder: Path, **parameters):
         kernel_name="python3",
         progress_bar=False,
         log_output=False,
+        execution_timeout=CELL_TIMEOUT,
         km=_cleared(_kernel()),
     )
     return nbformat.read(out, as_version=4)
