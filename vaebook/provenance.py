@@ -202,6 +202,18 @@ def glued_values(nb: dict) -> dict[str, str]:
     return values
 
 
+def glued_objects(nb: dict) -> dict[str, object]:
+    """``glued_values`` read back as Python values (numbers, strings without their quotes); a
+    figure or a table, which has no literal form, stays as its text."""
+    values = {}
+    for name, text in glued_values(nb).items():
+        try:
+            values[name] = ast.literal_eval(text)
+        except (SyntaxError, ValueError):
+            values[name] = text
+    return values
+
+
 def reference_stack(appendix: Path = APPENDIX) -> dict[str, object] | None:
     """The stack that made the committed outputs, as the committed appendix recorded it."""
     if not appendix.exists():

@@ -8,7 +8,6 @@ and ``<!-- /vaebook.readme: NAME -->``); the text around the blocks is the READM
 
 from __future__ import annotations
 
-import ast
 import inspect
 import re
 import textwrap
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from vaebook.provenance import BOOK, ROOT, glued_values
+from vaebook.provenance import BOOK, ROOT, glued_objects
 
 README = ROOT / "README.md"
 CHAPTERS = ("05_results", "06_convergence", "08_design", "09_original_code")
@@ -26,18 +25,10 @@ WIDTH = 100
 def chapter_values(folder: Path = BOOK) -> dict[str, dict[str, object]]:
     """The glued values of the chapters the README quotes, read from their executed notebooks in
     ``folder``: chapter -> glue name -> value (strings without their quotes)."""
-    values = {}
-    for chapter in CHAPTERS:
-        glued = glued_values(nbformat.read(folder / f"{chapter}.ipynb", as_version=4))
-        values[chapter] = {name: _value(text) for name, text in glued.items()}
-    return values
-
-
-def _value(text: str) -> object:
-    try:
-        return ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        return text  # a figure or a table: its text form, never quoted here
+    return {
+        chapter: glued_objects(nbformat.read(folder / f"{chapter}.ipynb", as_version=4))
+        for chapter in CHAPTERS
+    }
 
 
 def quality(v: dict[str, dict[str, object]]) -> str:
