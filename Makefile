@@ -39,7 +39,7 @@ test: unit notebooks html
 
 unit:
 	ruff check .
-	$(PYTHON) -m pytest tests/ --ignore=tests/browser
+	$(PYTHON) -m pytest tests/
 
 notebooks:
 	$(PYTHON) -m pytest --nbval book/

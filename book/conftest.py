@@ -4,7 +4,6 @@ chapters that train most first. On a machine whose stack is not the reference st
 committed outputs, it says so first, and again after failures."""
 
 import functools
-import importlib.util
 import os
 from pathlib import Path
 
@@ -34,13 +33,9 @@ def pytest_collection_modifyitems(items):
 
 @functools.cache
 def _stack_note() -> str | None:
-    """How this machine differs from the reference stack, by vaebook/provenance.py loaded on its
-    own: importing the package would load TensorFlow into every pytest process."""
-    spec = importlib.util.spec_from_file_location(
-        "_vaebook_provenance", Path(__file__).resolve().parent.parent / "vaebook" / "provenance.py"
-    )
-    provenance = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(provenance)
+    """How this machine differs from the reference stack (vaebook.provenance loads no TensorFlow)."""
+    from vaebook import provenance
+
     reference = provenance.reference_stack()
     return provenance.stack_note(reference, provenance.fingerprint()) if reference else None
 

@@ -1,11 +1,24 @@
 """Every test gets its own empty cache folder, so no test reads or writes the user's runs."""
 
 import os
+from pathlib import Path
 
 import pytest
 
 if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
     os.environ.setdefault("VAEBOOK_TF_THREADS", "1")  # a worker per core: one thread each
+
+
+BROWSER = Path(__file__).resolve().parent / "browser"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`pytest tests/` is the unit tests: the browser tests read the built book and run only when
+    named (`pytest tests/browser`, as `make browser` does)."""
+    if collection_path != BROWSER:
+        return None
+    named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    return not any(path == BROWSER or BROWSER in path.parents for path in named) or None
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -27,14 +28,44 @@ def test_bad_flags_fail_naming_the_field(flag, value, words, capsys):
     assert words in capsys.readouterr().err
 
 
-def test_the_command_line_exits_with_the_error():
-    """The same through the installed entry point's module, in a process of its own."""
+def test_the_command_line_exits_with_the_error_before_tensorflow_loads():
+    """The same through the installed entry point's module, in a process of its own: the error
+    comes at once, with TensorFlow (4 s to import) never loaded."""
+    code = (
+        "import sys; from vaebook.cli import main; status = main(sys.argv[1:]); "
+        "assert 'tensorflow' not in sys.modules; sys.exit(status)"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "vaebook.cli", "train", "--latent-dim", "0", "--no-progress"],
+        [sys.executable, "-c", code, "train", "--latent-dim", "0", "--no-progress"],
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 2 and "latent_dim must be an integer >= 1" in result.stderr
+    assert result.returncode == 2 and "latent_dim must be an integer >= 1" in result.stderr, result.stderr
+
+
+def test_the_package_loads_tensorflow_with_its_first_computing_name():
+    """``import vaebook`` and its configs load no TensorFlow; ``vaebook.train`` loads it set up:
+    deterministic ops and the thread count of VAEBOOK_TF_THREADS."""
+    code = """
+import sys
+import vaebook
+from vaebook import report  # noqa: F401
+assert vaebook.Config(latent_dim=3).latent_dim == 3 and "tensorflow" not in sys.modules
+from vaebook import train  # noqa: F401
+from tensorflow.python.framework.config import is_op_determinism_enabled
+import tensorflow as tf
+assert is_op_determinism_enabled() and tf.config.threading.get_intra_op_parallelism_threads() == 1
+assert vaebook.plots.__name__ == "vaebook.plots" and set(vaebook.__all__) <= set(dir(vaebook))
+try:
+    vaebook.no_such_name
+except AttributeError as err:
+    assert "no_such_name" in str(err)
+else:
+    raise AssertionError("vaebook.no_such_name")
+"""
+    env = {**os.environ, "VAEBOOK_TF_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_noise_draw_is_a_flag(capsys):

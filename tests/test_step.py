@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from vaebook import Config, draws, train
+from vaebook.backend import xla_program
 from vaebook.data import swiss_roll
 from vaebook.loss import loss_terms, objective
 from vaebook.model import forward, initial_params
@@ -83,8 +84,8 @@ def test_the_first_step_reads_the_noise_that_noise_draw_names(noise_draw):
     if noise_draw == "once":
         inputs = draws.noisy_copy(config, points)[:100]
     else:
-        inputs = tf.function(lambda x, s: draws.noisy(config, s, x, 0), jit_compile=True)(points[:100], seed)
-    eps = tf.function(lambda s: draws.normal((100, 2), s, draws.EPS_STREAM, 0), jit_compile=True)(seed)
+        inputs = xla_program(lambda x, s: draws.noisy(config, s, x, 0))(points[:100], seed)
+    eps = xla_program(lambda s: draws.normal((100, 2), s, draws.EPS_STREAM, 0))(seed)
     params = [tf.constant(p) for p in initial_params(config)]
     expected = objective(*loss_terms(points[:100], *forward(params, inputs, eps, config)))
     assert run.objective[0] == pytest.approx(float(expected), rel=1e-5)

@@ -1,7 +1,17 @@
 """vaebook: the model, loss, data and trainer behind the book "Variational Auto-Encoder in
-TensorFlow, re-created"."""
+TensorFlow, re-created".
 
+The public names load on first use (PEP 562), so that ``import vaebook``, the ``vaebook``
+command's argument errors, ``vaebook build`` and ``vaebook check`` start in a fraction of a
+second: TensorFlow (about 4 s to import) loads with the first module that computes, set up by
+``vaebook.backend``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
 import os
+from typing import TYPE_CHECKING
 
 # Quiet TensorFlow's C++ start-up logs before it is first imported; they would otherwise land
 # in every notebook's output.
@@ -11,26 +21,21 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # compete with it (this takes effect only if numpy is not imported yet).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import tensorflow as tf  # noqa: E402
-
-from vaebook.threads import set_tf_threads  # noqa: E402
-
-tf.config.experimental.enable_op_determinism()
-# Two threads: the trainer runs each batch as two independent halves, one per core (1.3x,
-# benchmarks/speed.py); more would only contend. If the caller already initialised TensorFlow,
-# its settings stay.
-set_tf_threads(int(os.environ.get("VAEBOOK_TF_THREADS", min(2, os.cpu_count() or 1))))
-
-from vaebook import metrics, report  # noqa: E402
-from vaebook.config import Config  # noqa: E402
-from vaebook.data import swiss_roll  # noqa: E402
-from vaebook.draws import snapshot_draws  # noqa: E402
-from vaebook.loss import loss_terms, negative_elbo, objective  # noqa: E402
-from vaebook.model import VAE  # noqa: E402
-from vaebook.results import Run, Snapshot  # noqa: E402
-from vaebook.training import TrainingDiverged, train  # noqa: E402
-
 __version__ = "0.2.0"
+# Each public name, and the module that defines it.
+_SOURCES = {
+    "Config": "config",
+    "swiss_roll": "data",
+    "snapshot_draws": "draws",
+    "loss_terms": "loss",
+    "negative_elbo": "loss",
+    "objective": "loss",
+    "VAE": "model",
+    "Run": "results",
+    "Snapshot": "results",
+    "TrainingDiverged": "training",
+    "train": "training",
+}
 __all__ = [
     "VAE",
     "Config",
@@ -46,3 +51,29 @@ __all__ = [
     "swiss_roll",
     "train",
 ]
+
+if TYPE_CHECKING:
+    from vaebook import metrics, report
+    from vaebook.config import Config
+    from vaebook.data import swiss_roll
+    from vaebook.draws import snapshot_draws
+    from vaebook.loss import loss_terms, negative_elbo, objective
+    from vaebook.model import VAE
+    from vaebook.results import Run, Snapshot
+    from vaebook.training import TrainingDiverged, train
+
+
+def __getattr__(name: str) -> object:
+    """A public name, or a submodule (``vaebook.plots``), imported on first use."""
+    if name in _SOURCES:
+        value = getattr(importlib.import_module(f"vaebook.{_SOURCES[name]}"), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"vaebook.{name}") is not None:
+        value = importlib.import_module(f"vaebook.{name}")
+    else:
+        raise AttributeError(f"module 'vaebook' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

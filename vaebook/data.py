@@ -6,6 +6,7 @@ import numpy as np
 
 from vaebook.config import DATA_KINDS, check_choice
 
+DATA_DIM = 3  # the roll's points are 3-D: the networks' input and output width
 # The report's "provided transformation": (t, y) ~ N(MEAN, COV), then (t cos t, y, t sin t).
 REPORT_MEAN = np.array([10.0, -10.0])
 REPORT_COV = np.array([[10.0, -5.0], [-5.0, 10.0]])

@@ -12,8 +12,8 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import tensorflow as tf
 
+from vaebook.backend import tf, xla_program
 from vaebook.config import Config
 from vaebook.data import swiss_roll
 
@@ -87,14 +87,14 @@ def _draw_settings(config: Config) -> Config:
 
 @functools.lru_cache(maxsize=8)
 def _once_program(config: Config):
-    return tf.function(lambda x, seed: noisy(config, seed, x, 0, ONCE_NOISE_STREAM), jit_compile=True)
+    return xla_program(lambda x, seed: noisy(config, seed, x, 0, ONCE_NOISE_STREAM))
 
 
 @functools.lru_cache(maxsize=8)
 def _draw_program(config: Config):
     n, latent = config.n_points, config.latent_dim
 
-    @tf.function(jit_compile=True)
+    @xla_program
     def draw(x, epoch, seed):
         inputs = x if config.noise_draw == "once" else noisy(config, seed, x, -1 - epoch)
         eps = normal((n, latent), seed, EVAL_STREAM, 2 * epoch)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
+from vaebook.backend import tf
 
 
 def _as_tensors(*arrays):

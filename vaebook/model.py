@@ -14,12 +14,12 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from vaebook.backend import tf, xla_program
 from vaebook.config import Config
+from vaebook.data import DATA_DIM
 from vaebook.loss import loss_terms, objective, reparameterize
 
-DATA_DIM = 3
 # Layers at most this wide are "thin" (the 2-, 3- and 4-wide ends of the networks): products
 # over a thin dimension are written as broadcast sums, which XLA fuses into one cheap loop,
 # where a dot with a 3-wide dimension runs about ten times slower on the CPU.
@@ -121,13 +121,10 @@ def compiled(config: Config) -> Programs:
 
 @functools.lru_cache(maxsize=8)
 def _compiled(network: Config) -> Programs:
-    def compile_(function):
-        return tf.function(function, jit_compile=True)
-
     return Programs(
-        encode=compile_(lambda params, x: encode(params, x, network)),
-        decode=compile_(lambda params, z: decode(params, z, network)),
-        reconstruct=compile_(lambda params, x, eps: forward(params, x, eps, network)[0]),
+        encode=xla_program(lambda params, x: encode(params, x, network)),
+        decode=xla_program(lambda params, z: decode(params, z, network)),
+        reconstruct=xla_program(lambda params, x, eps: forward(params, x, eps, network)[0]),
     )
 
 

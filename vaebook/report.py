@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from vaebook.config import DEFAULT_SNAPSHOTS, Config
-from vaebook.model import DATA_DIM
+from vaebook.data import DATA_DIM
 
 # The report's run: Table 1's settings are Config's defaults.
 EPOCHS = Config().epochs  # 1,000

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import functools
 
-import tensorflow as tf
-
 from vaebook import draws
+from vaebook.backend import tf, xla_program
 from vaebook.config import Config
 from vaebook.loss import loss_terms, objective
 from vaebook.model import forward
@@ -88,7 +87,7 @@ def epochs_program(config: Config) -> tf.types.experimental.PolymorphicFunction:
 def _epochs_program(config: Config):
     steps = config.steps_per_epoch
 
-    @tf.function(jit_compile=True)
+    @xla_program
     def run_epochs(params, m, v, step0, n_epochs, batches, input_batches, seed):
         def body(i, params, m, v, record):
             step = step0 + tf.cast(i, tf.int64)

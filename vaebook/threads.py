@@ -7,12 +7,12 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-import tensorflow as tf
-
 
 def set_tf_threads(threads: int) -> bool:
     """Give TensorFlow ``threads`` intra- and inter-op threads; False (and its count stays) if
     TensorFlow is already initialised in this process."""
+    import tensorflow as tf  # here: the helpers below serve processes that never load it
+
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)

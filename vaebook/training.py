@@ -12,13 +12,13 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-import tensorflow as tf
 from tqdm import tqdm
 
 from vaebook import draws, metrics
+from vaebook.backend import tf
 from vaebook.config import Config
-from vaebook.data import reference_roll, swiss_roll
-from vaebook.model import DATA_DIM, VAE, compiled, initial_params
+from vaebook.data import DATA_DIM, reference_roll, swiss_roll
+from vaebook.model import VAE, compiled, initial_params
 from vaebook.results import Run, Snapshot
 from vaebook.step import EPOCHS_PER_CALL, epochs_program
 from vaebook.store import State, is_cached, load_state, run_key, run_lock, run_path, save_state
