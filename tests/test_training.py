@@ -128,17 +128,21 @@ def test_interrupted_run_leaves_nothing_trusted_and_resumes(cache, tmp_path, mon
 
 
 @pytest.mark.skipif(store.fcntl is None, reason="no advisory file locks on this platform")
-def test_a_run_asked_for_twice_at_once_is_trained_once(tmp_path):
-    """Two processes start the same Config together: one trains, the other waits for it and
-    loads the result (without the run's lock, both would train: both report seconds > 0)."""
+def test_a_run_asked_for_twice_at_once_is_trained_once(capsys):
+    """Another process and this one ask for the same Config together (this one as soon as the
+    other has loaded vaebook): one trains, the other waits for it and loads the result (without
+    the run's lock, both would train: both report seconds > 0)."""
     config = SMALL.replace(epochs=150)
-    code = f"import vaebook; print(vaebook.train(vaebook.{config!r}, progress=False).seconds)"
-    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    procs = [subprocess.Popen([sys.executable, "-c", code], **pipes) for _ in range(2)]
-    results = [proc.communicate(timeout=300) for proc in procs]
-    seconds = sorted(float(out) for out, _ in results)
-    assert seconds[0] == 0.0 < seconds[1]
-    assert any("waiting for another process" in err for _, err in results)
+    run = f"vaebook.train(vaebook.{config!r}, progress=False)"
+    code = f"import vaebook.training; print('ready', flush=True); print({run}.seconds)"
+    other = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert other.stdout.readline() == "ready\n"
+    here = train(config, progress=False).seconds
+    out, err = other.communicate(timeout=300)
+    assert min(here, float(out)) == 0.0 < max(here, float(out))
+    assert "waiting for another process" in err + capsys.readouterr().err
 
 
 def test_divergence_names_the_epoch_and_setting_and_writes_nothing(cache):
