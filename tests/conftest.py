@@ -18,7 +18,9 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path != BROWSER:
         return None
     named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
-    return not any(path == BROWSER or BROWSER in path.parents for path in named) or None
+    if any(path == BROWSER or BROWSER in path.parents for path in named):
+        return None  # pytest's default: collected
+    return True
 
 
 @pytest.fixture(autouse=True)
