@@ -128,3 +128,20 @@ def test_affine_gradients_are_the_hand_derived_ones(width):
     np.testing.assert_allclose(dx, dy @ kernel.T, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dkernel, x.T @ dy, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dbias, dy.sum(axis=0), rtol=1e-4, atol=1e-4)
+
+
+def test_separate_heads_are_drawn_as_the_script_s_two_heads():
+    # The script initialised mu's and log sigma^2's kernels as two Glorot-uniform (h, k) layers:
+    # each has the variance of Glorot-uniform over (h, k), 2 / (h + k), wider than one (h, 2k)
+    # layer's 2 / (h + 2k); the other layers are drawn as before.
+    config = Config(latent_dim=30, hidden_units=100)
+    joint, separate = initial_params(config), initial_params(config.replace(head_init="separate"))
+    head = 2 * config.hidden_layers
+    assert separate[head].shape == joint[head].shape == (100, 60)
+    for half in (separate[head][:, :30], separate[head][:, 30:]):
+        assert np.abs(half).max() <= np.sqrt(6 / 130)
+        assert half.var() == pytest.approx(2 / 130, rel=0.05)  # 3,000 draws: about 2.6% standard error
+    assert joint[head].var() == pytest.approx(2 / 160, rel=0.05)
+    assert all(np.array_equal(a, b) for a, b in zip(joint[:head], separate[:head]))
+    with pytest.raises(ValueError, match="head_init must be one of 'joint', 'separate'"):
+        Config(head_init="split")

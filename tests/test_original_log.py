@@ -42,3 +42,34 @@ def test_the_largest_relative_difference_and_where_it_is():
     assert three.value == pytest.approx(110 / 80 - 1) and (three.epoch, three.column) == (0, "total")
     with pytest.raises(ValueError, match="positive"):
         original_log.relative_difference([1.0], [0.0])
+
+
+def test_the_prediction_interval_covers_one_more_draw_as_often_as_it_says():
+    # Monte Carlo: for normal draws of any mean and spread, one more draw falls inside the
+    # interval of five 95% of the time (the t distribution's claim, checked by simulation).
+    rng = np.random.default_rng(0)
+    trials, hits = 4000, 0
+    for _ in range(trials):
+        mean, spread = rng.normal(0, 10), rng.uniform(0.1, 5)
+        draws = rng.normal(mean, spread, size=6)
+        low, high = original_log.prediction_interval(draws[:5])
+        hits += low <= draws[5] <= high
+    assert abs(hits / trials - 0.95) < 0.012  # ~3.5 standard errors of a proportion at 4,000 trials
+    with pytest.raises(ValueError, match="two values"):
+        original_log.prediction_interval([1.0])
+
+
+def test_each_term_is_compared_on_its_own():
+    # Five seeds whose epoch means agree with the log in total and reconstruction; their KL term
+    # is 20% above the log's at every epoch: only the KL term falls outside.
+    rng = np.random.default_rng(1)
+    log = np.array([[400.0, 360.0, 40.0], [300.0, 260.0, 40.0], [200.0, 160.0, 40.0]])
+    seeds = [log * np.exp(rng.normal(0, 0.02, size=log.shape)) * [1, 1, 1.2] for _ in range(5)]
+    total, recon, kl = original_log.compare_terms(log, seeds)
+    assert (total.term, recon.term, kl.term) == original_log.COLUMNS
+    assert (total.place, recon.place, kl.place) == ("inside", "inside", "below")
+    assert kl.ratio == pytest.approx(1 / 1.2 - 1, abs=0.03)
+    # The level is the mean of log over the epochs: a constant factor moves it by log(factor).
+    np.testing.assert_allclose(original_log.levels(log * 2) - original_log.levels(log), np.log(2))
+    below, above = original_log.outside_the_seeds(log, seeds)
+    assert below[2] == 3 and above[2] == 0

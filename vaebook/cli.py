@@ -7,10 +7,11 @@ import argparse
 import dataclasses
 import sys
 
-from vaebook.config import ACTIVATIONS, DATA_KINDS, LOSSES, NOISE_DRAWS, OPTIMIZERS, Config
+from vaebook.config import ACTIVATIONS, DATA_KINDS, HEAD_INITS, LOSSES, NOISE_DRAWS, OPTIMIZERS, Config
 
 CHOICES = {
     "activation": ACTIVATIONS,
+    "head_init": HEAD_INITS,
     "data": DATA_KINDS,
     "optimizer": OPTIMIZERS,
     "loss": LOSSES,

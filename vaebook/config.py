@@ -16,6 +16,10 @@ LOSSES = ("report", "code")
 # "step": a fresh draw of the input noise at every step; "once": the original script's one
 # noisy copy of the points, drawn before training and fed at every epoch.
 NOISE_DRAWS = ("step", "once")
+# How the encoder's output layer (mu and log sigma^2) is initialised: "joint", one Glorot-uniform
+# layer of 2 x latent_dim outputs, as Table 1's one linear layer; "separate", the original
+# script's two heads, each Glorot-uniform over latent_dim outputs (a wider range).
+HEAD_INITS = ("joint", "separate")
 # The nearest-neighbour fidelity and coverage (vaebook.metrics), which every run records at its
 # snapshots, measure each point's distance to its NEIGHBOURS-th nearest other point: a run needs
 # more points than that.
@@ -77,6 +81,7 @@ class Config:
     hidden_units: int = 100
     hidden_layers: int = 2
     activation: str = "tanh"
+    head_init: str = "joint"
     batch_size: int = 100
     learning_rate: float = 1e-3
     optimizer: str = "adam"
@@ -97,6 +102,7 @@ class Config:
             "hidden_units": check_int("hidden_units", self.hidden_units, 1),
             "hidden_layers": check_int("hidden_layers", self.hidden_layers, 1),
             "activation": check_choice("activation", self.activation, ACTIVATIONS),
+            "head_init": check_choice("head_init", self.head_init, HEAD_INITS),
             "batch_size": check_int("batch_size", self.batch_size, 1),
             "learning_rate": check_float("learning_rate", self.learning_rate, positive=True),
             "optimizer": check_choice("optimizer", self.optimizer, OPTIMIZERS),

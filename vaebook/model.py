@@ -42,13 +42,23 @@ def encoder_size(config: Config) -> int:
 
 def initial_params(config: Config) -> list[np.ndarray]:
     """Glorot-uniform kernels and zero biases, the original code's initialisers, with the values
-    Keras's Dense layers draw after ``keras.utils.set_random_seed(config.seed)``: each layer's
-    seed is the next ``randint(1, 1e9)`` of Python's generator seeded with ``config.seed``."""
+    Keras's Dense layers draw after ``keras.utils.set_random_seed(config.seed)``: each kernel's
+    seed is the next ``randint(1, 1e9)`` of Python's generator seeded with ``config.seed``. With
+    ``head_init="separate"`` the encoder's output layer is drawn as the script's two heads, the
+    mean's kernel then the log-variance's, each over ``latent_dim`` outputs."""
     seeds = random.Random(config.seed)
+
+    def glorot(shape: tuple[int, int]) -> np.ndarray:
+        return np.asarray(keras.initializers.GlorotUniform(seed=seeds.randint(1, int(1e9)))(shape))
+
     params = []
-    for shape in layer_shapes(config):
-        kernel = keras.initializers.GlorotUniform(seed=seeds.randint(1, int(1e9)))(shape)
-        params += [np.asarray(kernel), np.zeros(shape[1], np.float32)]
+    for index, shape in enumerate(layer_shapes(config)):
+        if config.head_init == "separate" and index == config.hidden_layers:  # the encoder's heads
+            head = (shape[0], config.latent_dim)
+            kernel = np.concatenate([glorot(head), glorot(head)], axis=1)
+        else:
+            kernel = glorot(shape)
+        params += [kernel, np.zeros(shape[1], np.float32)]
     return params
 
 

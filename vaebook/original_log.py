@@ -72,3 +72,71 @@ def largest_gap(epochs: Sequence[int], *means: np.ndarray) -> Gap:
     spread = relative_difference(stacked.max(axis=0), stacked.min(axis=0))
     row, column = np.unravel_index(int(np.argmax(spread)), spread.shape)
     return Gap(float(spread[row, column]), int(np.asarray(epochs)[row]), COLUMNS[column])
+
+
+# Each term on its own, against several seeds of this book's run. The unit of comparison is a run:
+# the epochs of one run are not independent draws, so a run is summarised by its *level* in each
+# term, the mean over the logged epochs of log(epoch mean), and the script's log counts as one run.
+LEVEL = 0.95  # the prediction interval's coverage
+
+
+def levels(means: np.ndarray) -> np.ndarray:
+    """(3,): a run's level in each term, the mean of log(epoch mean) over its (k, 3) ``means``:
+    every logged epoch counts by its relative size, so late epochs weigh as much as early ones."""
+    means = np.asarray(means, dtype=float)
+    if (means <= 0).any():
+        raise ValueError("levels are of positive values (losses and KL terms)")
+    return np.log(means).mean(axis=0)
+
+
+def prediction_interval(values: Sequence[float], level: float = LEVEL) -> tuple[float, float]:
+    """Where one more draw from the distribution of ``values`` falls with chance ``level``, if they
+    are normal with unknown mean and spread: mean ± t · s · sqrt(1 + 1/n), n - 1 degrees of freedom."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        raise ValueError(f"a prediction interval needs two values at least, got {len(values)}")
+    n, mean, spread = len(values), values.mean(), values.std(ddof=1)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * spread * np.sqrt(1 + 1 / n)
+    return float(mean - half), float(mean + half)
+
+
+@dataclass(frozen=True)
+class TermComparison:
+    """One term of the script's log against the levels of several seeds of a run of this book."""
+
+    term: str  # one of COLUMNS
+    log_level: float
+    seed_levels: tuple[float, ...]
+    interval: tuple[float, float]  # the seeds' prediction interval for one more run's level
+
+    @property
+    def place(self) -> str:
+        """Where the log's level falls: "below" or "above" the seeds' interval, or "inside" it."""
+        low, high = self.interval
+        return "below" if self.log_level < low else "above" if self.log_level > high else "inside"
+
+    @property
+    def ratio(self) -> float:
+        """The log's level over the seeds' mean level, as a ratio of geometric means minus one:
+        -0.1 means the log's term is 10% lower than ours, epoch for epoch on average."""
+        return float(np.exp(self.log_level - np.mean(self.seed_levels)) - 1)
+
+
+def compare_terms(
+    log: np.ndarray, seed_means: Sequence[np.ndarray], level: float = LEVEL
+) -> list[TermComparison]:
+    """Each term of the (k, 3) ``log`` against the (k, 3) epoch means of several seeds."""
+    seeds = np.stack([levels(m) for m in seed_means])
+    return [
+        TermComparison(term, float(logged), tuple(map(float, column)), prediction_interval(column, level))
+        for term, logged, column in zip(COLUMNS, levels(log), seeds.T)
+    ]
+
+
+def outside_the_seeds(log: np.ndarray, seed_means: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per term, at how many logged epochs the log is below every seed, and above every seed."""
+    stacked = np.stack([np.asarray(m, dtype=float) for m in seed_means])
+    log = np.asarray(log, dtype=float)
+    return (log < stacked.min(axis=0)).sum(axis=0), (log > stacked.max(axis=0)).sum(axis=0)
