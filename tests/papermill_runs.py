@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
+import shlex
 from pathlib import Path
 
 import nbformat
@@ -89,3 +91,25 @@ def stops_at_once(chapter: str, folder: Path, parameter: str, **parameters) -> s
         assert err.evalue.startswith(parameter), err.evalue
         return err.evalue
     raise AssertionError(f"{chapter} ran with {parameters}; it should stop, naming {parameter}")
+
+
+def suggestion(chapter: str, index: int) -> dict[str, object]:
+    """The parameters of the ``index``-th re-run the chapter's "Try it" section suggests: its
+    ``papermill ... -p name value`` command, read as papermill reads the values."""
+    nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    section = text[text.index("## Try it") :]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+    commands = [line for line in block.splitlines() if line.startswith("papermill ")]
+    words = shlex.split(commands[index])
+    assert words[:3] == ["papermill", f"book/{chapter}.ipynb", "out.ipynb"], words
+    pairs = words[3:]
+    assert len(pairs) % 3 == 0 and all(flag == "-p" for flag in pairs[::3]), words
+    return {name: _papermill_value(value) for name, value in zip(pairs[1::3], pairs[2::3])}
+
+
+def _papermill_value(text: str) -> object:
+    """A -p value as papermill's command line reads it."""
+    from papermill.cli import _resolve_type
+
+    return _resolve_type(text)

@@ -2,6 +2,7 @@
 
 import ast
 import dataclasses
+import re
 from pathlib import Path
 
 import nbformat
@@ -64,3 +65,58 @@ def test_the_set_up_is_hidden_and_the_parameters_are_not(chapter):
 def test_the_claimed_epochs_default_to_the_report_s():
     assert parameters("06_convergence")["claimed_epoch"] == report.CONVERGENCE_EPOCH
     assert parameters("05_results")["match_epoch"] == report.MATCH_EPOCH
+
+
+CHAPTERS = sorted(p.stem for p in BOOK.glob("0*.ipynb"))
+HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+LISTING = re.compile(r"```\{literalinclude\} \.\./vaebook/(\S+)\n:pyobject: (\w+)\n```")
+
+
+def markdown(chapter: str) -> str:
+    return "\n".join(c.source for c in cells(chapter) if c.cell_type == "markdown")
+
+
+def visible_code(chapter: str) -> list[str]:
+    """The non-empty code lines a reader sees: cells with no tag that hides their source."""
+    shown = [
+        c for c in cells(chapter) if c.cell_type == "code" and not HIDDEN & set(c.metadata.get("tags", []))
+    ]
+    return [line for c in shown for line in c.source.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_plumbing_is_out_of_sight(chapter):
+    shown = visible_code(chapter)
+    assert len(shown) <= 60, len(shown)
+    assert not [line for line in shown if re.search(r"\bglue(_figure|_table)?\(", line)]
+    sources = "\n".join(c.source for c in cells(chapter))
+    assert "NBVAL" not in sources  # nbval's tags, not comments in the code
+    assert not re.search(r"earlier version|issue \d|previous version", sources, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_ends_with_its_findings_and_re_runs_to_try(chapter):
+    headings = re.findall(r"^## (.+)$", markdown(chapter), re.M)
+    assert headings[-2:] == ["What we found", "Try it"]
+    commands = re.findall(
+        rf"^papermill book/{chapter}\.ipynb out\.ipynb( -p \S+ \S+)+$", markdown(chapter), re.M
+    )
+    assert 2 <= len(commands) <= 3
+
+
+@pytest.mark.parametrize(
+    "chapter, functions",
+    [
+        ("02_loss", {"loss_terms", "objective", "reparameterize"}),
+        ("03_architecture", {"mlp", "encode", "decode", "forward"}),
+        ("04_training", {"train_step", "adam_update"}),
+    ],
+)
+def test_the_vae_s_own_code_is_on_its_pages(chapter, functions):
+    """Each listing is included from the package when the book is built: it names a file of
+    vaebook/ and a function defined there (tests/browser checks the built page's text)."""
+    listed = LISTING.findall(markdown(chapter))
+    assert functions <= {name for _, name in listed}
+    for module, name in listed:
+        tree = ast.parse((BOOK.parent / "vaebook" / module).read_text())
+        assert name in {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}

@@ -63,9 +63,10 @@ def test_the_gap_closed_and_the_grades():
     assert gap_closed(3.0, 3.0, 1.0) == 0.0 and gap_closed(3.0, 1.0, 1.0) == 1.0
     assert gap_closed(3.0, 2.0, 1.0) == 0.5 and gap_closed(3.0, 4.0, 1.0) == -0.5
     assert math.isnan(gap_closed(1.0, 1.0, 1.0))  # started at the floor: no gap
-    assert match_grade(3.0, 1.1, 1.0) == "close"  # within 10% of the floor
-    assert match_grade(3.0, 1.2, 1.0) == "partial"  # 90% of the gap closed
-    assert match_grade(3.0, 2.0, 1.0) == "partial"  # exactly half
-    assert match_grade(3.0, 2.1, 1.0) == "poor"
-    assert match_grade(1.0, 2.0, 1.0) == "poor"  # rose from the floor: no gap closed
+    close, most, less = GRADES
+    assert match_grade(3.0, 1.1, 1.0) == close == "as close as a second sample"  # within 10% of the floor
+    assert match_grade(3.0, 1.2, 1.0) == most == "most of the way"  # 90% of the gap closed
+    assert match_grade(3.0, 2.0, 1.0) == most  # exactly half
+    assert match_grade(3.0, 2.1, 1.0) == less == "less than half the way"
+    assert match_grade(1.0, 2.0, 1.0) == less  # rose from the floor: no gap closed
     assert {match_grade(3.0, v, 1.0) for v in (1.1, 1.2, 2.1)} == set(GRADES)  # all named

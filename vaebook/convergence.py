@@ -9,11 +9,13 @@ import numpy as np
 # the median of its last TAIL share of records.
 WINDOW = 5
 TAIL = 0.1
-# The results chapter's grades of a match, from a curve's first value down to the noise floor:
-# "close" within CLOSE of the floor; "partial" once at least MOST of that gap is closed; else "poor".
+# The results chapter's grades of a match, from a curve's first value down to the noise floor,
+# each named for what it says: within CLOSE of the floor, "as close as a second sample"; at least
+# MOST of the gap from the first value to the floor closed, "most of the way"; else "less than
+# half the way".
 CLOSE = 0.1
 MOST = 0.5
-GRADES = ("close", "partial", "poor")
+GRADES = ("as close as a second sample", "most of the way", "less than half the way")
 
 
 def final_level(values: np.ndarray, tail: float = TAIL) -> float:
@@ -67,9 +69,9 @@ def gap_closed(start: float, value: float, floor: float) -> float:
 
 
 def match_grade(start: float, value: float, floor: float, close: float = CLOSE, most: float = MOST) -> str:
-    """The results chapter's grade of a distance ``value``, one of GRADES: "close" if it is within
-    ``close`` of the noise floor (at most ``(1 + close)`` times it), "partial" if it has closed at
-    least ``most`` of the gap from the curve's first value ``start`` to the floor, else "poor"."""
+    """The results chapter's grade of a distance ``value``, one of GRADES: the first if it is within
+    ``close`` of the noise floor (at most ``(1 + close)`` times it), the second if it has closed at
+    least ``most`` of the gap from the curve's first value ``start`` to the floor, else the third."""
     if value <= (1 + close) * floor:
-        return "close"
-    return "partial" if gap_closed(start, value, floor) >= most else "poor"
+        return GRADES[0]
+    return GRADES[1] if gap_closed(start, value, floor) >= most else GRADES[2]

@@ -398,3 +398,28 @@ def html_figure(fig: go.Figure, div_id: str) -> HTMLFigure:
         config={"displaylogo": False, "responsive": True},
     )
     return HTMLFigure(html, div_id)
+
+
+def settling_curves(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    settled: dict[str, int | None],
+    band: float,
+    claimed: int,
+) -> Figure:
+    """Each run's smoothed distance as a multiple of its final level (``curves``: label -> (epochs,
+    values)), a dot where it settles (``settled``: label -> epoch, or None), the band's upper edge
+    ``band`` dashed and the ``claimed`` epoch dotted."""
+    fig = Figure(figsize=(7, 4.2))
+    ax = fig.add_subplot()
+    colors = matplotlib.colormaps["tab10"].colors
+    for color, (label, (epochs, values)) in zip(colors, curves.items()):
+        ax.plot(epochs, values, color=color, lw=1, label=label)
+        if settled.get(label) is not None:
+            at = int(np.flatnonzero(epochs == settled[label])[0])
+            ax.plot(epochs[at], values[at], "o", color=color, ms=6)
+    ax.axhline(band, color="0.3", ls="--", lw=1, label="the band's upper edge")
+    ax.axvline(claimed, color=REAL, ls=":", lw=1, label=f"epoch {claimed}")
+    ax.set(xlabel="epoch", ylabel="distance / its final level", yscale="log", xscale="log")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
