@@ -35,6 +35,6 @@ def test_table1_rows_come_from_the_config():
     assert rows["Decoder", "Layer3"].startswith("3 units. Linear")
     assert rows["Settings", "z dimension"] == "3"
     assert rows["Settings", "Batch size"] == "100" and rows["Settings", "Learning rate"] == "0.001"
-    assert rows["Settings", "Number of Swiss-roll points"] == "10000"
-    assert rows["Settings", "Number of trained epochs"] == "1000"
+    assert rows["Settings", "Number of Swiss-roll points"] == "10,000"  # the book's one number format
+    assert rows["Settings", "Number of trained epochs"] == "1,000"
     assert rows["Settings", "Convergence epoch (the report's claim)"] == "200"

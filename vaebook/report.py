@@ -84,7 +84,7 @@ def table1(config: Config) -> list[tuple[str, str, str]]:
         ("Settings", "Batch size", str(config.batch_size)),
         ("Settings", "Learning rate", f"{config.learning_rate:g}"),
         ("Settings", "Optimizer", {"adam": "Adam"}[config.optimizer]),
-        ("Settings", "Number of Swiss-roll points", str(config.n_points)),
-        ("Settings", "Number of trained epochs", str(config.epochs)),
+        ("Settings", "Number of Swiss-roll points", f"{config.n_points:,}"),
+        ("Settings", "Number of trained epochs", f"{config.epochs:,}"),
         ("Settings", "Convergence epoch (the report's claim)", str(CONVERGENCE_EPOCH)),
     ]
