@@ -6,7 +6,7 @@ TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latex
 BROWSER_PACKAGES = chromium chromium-driver poppler-utils
 APT_PACKAGES = $(TEX_PACKAGES) $(BROWSER_PACKAGES)
 
-.PHONY: setup python-version test unit notebooks html pdf browser check build bench
+.PHONY: setup python-version test unit quick notebooks html pdf browser check build bench
 
 setup: python-version  ## Python deps (editable), MathJax for offline HTML (npm), TeX and browser packages (apt)
 	$(PYTHON) -m pip install -e ".[dev]"
@@ -37,9 +37,15 @@ test: unit notebooks html
 	@status=0; $(MAKE) --no-print-directory pdf || status=1; \
 		$(MAKE) --no-print-directory browser || status=1; exit $$status
 
+# The unit tests, after the lint and the import layers (pyproject.toml's import-linter contracts).
 unit:
 	ruff check .
+	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()"  # lint-imports
 	$(PYTHON) -m pytest tests/
+
+# The fast tier for the edit-and-test loop: the tests marked quick, which touch every module.
+quick:
+	$(PYTHON) -m pytest tests/ -m quick
 
 notebooks:
 	$(PYTHON) -m pytest --nbval book/

@@ -28,6 +28,7 @@ def test_chapters_follow_the_toc():
     assert all(p.suffix == ".ipynb" and p.exists() for p in chapters)
 
 
+@pytest.mark.quick
 def test_the_book_is_found_from_any_folder_inside_it_or_given(tmp_path, monkeypatch):
     assert Book.find(ROOT / "book" / "_ext") == Book(ROOT) == Book.at(ROOT)
     monkeypatch.chdir(ROOT / "book")  # book/ holds a link to _toc.yml, but no book/: the root is above
@@ -38,6 +39,7 @@ def test_the_book_is_found_from_any_folder_inside_it_or_given(tmp_path, monkeypa
         Book.at(tmp_path)
 
 
+@pytest.mark.quick
 def test_scrub_drops_stderr_and_timings_and_joins_stdout(tmp_path):
     path = notebook(tmp_path / "a.ipynb", "x = 1")
     nb = nbformat.read(path, 4)

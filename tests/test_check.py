@@ -12,6 +12,7 @@ from vaebook import cli
 from vaebook.book import check
 
 
+@pytest.mark.quick
 def test_numbers_are_split_from_the_words():
     words, numbers = check.split_numbers(
         "epoch   201: sliced W2 0.273 (2.1 x floor), 100,000 steps, -4.9e-03"
@@ -140,6 +141,7 @@ def test_the_machine_stack_cell_is_not_compared():
     assert check.compare_notebooks(committed, here, "appendix").passed
 
 
+@pytest.mark.quick
 def test_the_cpu_model_is_sanitized_as_nbval_reads_the_file():
     """Both tiers read book/nbval_sanitize.cfg through nbval; the appendix's CPU model is left
     out of the comparison, in its JSON and in its table."""

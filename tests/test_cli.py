@@ -32,6 +32,7 @@ def test_train_writes_the_cache_and_says_where(cache, capsys):
         ("--learning-rate", "nan", "learning_rate must be"),
     ],
 )
+@pytest.mark.quick
 def test_bad_flags_fail_naming_the_field(flag, value, words, capsys):
     assert main(["train", flag, value, "--no-progress"]) == 2
     assert words in capsys.readouterr().err
@@ -102,6 +103,7 @@ print(json.dumps(sorted(k for k in set(before) | set(os.environ) if before.get(k
     assert changed[0] == changed[1] and "TF_CPP_MIN_LOG_LEVEL" not in changed[1], changed
 
 
+@pytest.mark.quick
 def test_the_parameter_values_are_read_as_papermill_reads_them(tmp_path, monkeypatch):
     """Each value through papermill's own command line (without executing): the parameters it
     injects are ``papermill_value``'s, type for type."""

@@ -5,6 +5,8 @@ import pytest
 
 from vaebook import Config
 
+pytestmark = pytest.mark.quick
+
 
 def test_defaults_are_table_1():
     c = Config()

@@ -4,6 +4,8 @@ import pytest
 from vaebook import swiss_roll
 from vaebook.data import FLOOR, real_sample_seed, reference_roll
 
+pytestmark = pytest.mark.quick
+
 
 def recover(points):
     """(t, y) from (t cos t, y, t sin t), independently of the package: |t| is the radius in the

@@ -17,6 +17,7 @@ def test_sliced_wasserstein_of_a_set_with_itself_is_zero():
     assert metrics.sliced_wasserstein(a, a) == 0.0
 
 
+@pytest.mark.quick
 def test_sliced_wasserstein_of_gaussians_has_its_closed_form():
     # Projected on a unit u, N(m1, s1^2 I) vs N(m2, s2^2 I) are N(u.m1, s1^2) vs N(u.m2, s2^2), whose
     # W2^2 is (u.(m1 - m2))^2 + (s1 - s2)^2; averaged over isotropic u in d dims: |m1-m2|^2/d + (s1-s2)^2.
@@ -33,6 +34,7 @@ def test_sliced_wasserstein_handles_unequal_sizes_and_seeds():
     assert metrics.sliced_wasserstein(a, b, seed=1) == metrics.sliced_wasserstein(a, b, seed=1)
 
 
+@pytest.mark.quick
 def test_energy_distance_of_shifted_normals_has_its_closed_form():
     # In 1-D, X ~ N(0,1), Y ~ N(mu,1): E|X-Y| = E|N(mu, 2)| = 2/sqrt(pi) exp(-mu^2/4) + mu erf(mu/2),
     # E|X-X'| = E|Y-Y'| = 2/sqrt(pi); the statistic is 2E|X-Y| - E|X-X'| - E|Y-Y'|.
@@ -74,6 +76,7 @@ def test_precision_and_coverage_known_cases():
     assert precision == 1.0 and coverage < 0.8
 
 
+@pytest.mark.quick
 def test_precision_and_coverage_against_brute_force():
     """Every pair's distance and every real point's k-NN radius by plain loops."""
     rng = np.random.default_rng(12)

@@ -113,6 +113,7 @@ def test_keras_fit_save_and_load(tmp_path):
 
 
 @pytest.mark.parametrize("width", [3, 100])
+@pytest.mark.quick
 def test_affine_gradients_are_the_hand_derived_ones(width):
     """The custom gradients of ``affine`` (broadcast sums for thin layers, dots for wide ones)
     against numpy's float64 dy W^T, x^T dy and the column sums of dy."""

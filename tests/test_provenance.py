@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPENDIX = ROOT / "book" / f"{provenance.APPENDIX}.ipynb"
 
 
+@pytest.mark.quick
 def test_the_isa_xla_is_asked_for_wins_and_the_last_flag_counts():
     assert stack.requested_isa("--xla_cpu_max_isa=sse4_2") == "SSE4_2"
     assert stack.requested_isa("--a=1 --xla_cpu_max_isa=AVX --xla_cpu_max_isa=AVX2") == "AVX2"
@@ -57,6 +58,7 @@ def test_fingerprint_names_every_field_and_follows_xla_flags(monkeypatch):
     }
 
 
+@pytest.mark.quick
 def test_the_thread_count_and_the_cpu_model_are_not_differences():
     here = stack.fingerprint()
     assert provenance.stack_note(here, here | {"threads": 7, "cpu": "Another CPU, same ISA"}) is None
@@ -76,6 +78,7 @@ def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch):
     assert not is_cached(SMALL)
 
 
+@pytest.mark.quick
 def test_the_train_command_trains_the_recorded_config():
     config = Config(epochs=300, hidden_layers=1, activation="relu", seed=2, snapshots=(300,))
     record = json.loads(glue.runs_record([config]))["runs"][0]
@@ -94,6 +97,7 @@ def test_the_train_command_trains_the_recorded_config():
     assert provenance.train_command({}) == "vaebook train"
 
 
+@pytest.mark.quick
 def test_labelled_figures_and_tables_are_found_in_markdown():
     markdown = """Some text.
 

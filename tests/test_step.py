@@ -27,6 +27,7 @@ def numpy_adam(params, grads_per_step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     return params
 
 
+@pytest.mark.quick
 def test_adam_update_is_adam():
     rng = np.random.default_rng(0)
     params = [rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)]

@@ -80,7 +80,7 @@ def test_a_run_file_that_arrives_damaged_is_refused_and_not_saved(cache):
     assert not list(cache.rglob("*.npz")) and not list(cache.rglob("*.tmp"))
 
 
-@pytest.mark.parametrize("where", ["executor", "pool", "here"])
+@pytest.mark.parametrize("where", ["executor", "pool", pytest.param("here", marks=pytest.mark.quick)])
 def test_a_run_that_fails_is_named_with_its_config_and_traceback(where, cache):
     """A diverging run among good ones: RunFailed names its Config; its cause is the trainer's
     own exception, with the traceback of where it was raised (in another process for the pool)."""

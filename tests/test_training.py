@@ -78,6 +78,7 @@ def test_deterministic_across_processes_and_thread_counts(tmp_path):
     assert np.array_equal(np.load(out), a.objective)
 
 
+@pytest.mark.quick
 def test_cache_round_trip_is_fast_and_equal(cache):
     a = train(SMALL, progress=False)
     assert is_cached(SMALL) and run_path(SMALL).parent.parent == cache
