@@ -43,9 +43,10 @@ unit:
 	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()"  # lint-imports
 	$(PYTHON) -m pytest tests/
 
-# The fast tier for the edit-and-test loop: the tests marked quick, which touch every module.
+# The fast tier for the edit-and-test loop: the tests marked quick, which touch every module, in
+# one process (TensorFlow is imported once).
 quick:
-	$(PYTHON) -m pytest tests/ -m quick
+	$(PYTHON) -m pytest tests/ -m quick -n 0
 
 notebooks:
 	$(PYTHON) -m pytest --nbval book/

@@ -93,13 +93,11 @@ __import__(sys.argv[1])
 print(json.dumps(sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))))
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OPENBLAS"))}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", code, module], env=env, capture_output=True, text=True, check=True
-        )
+    runs = [  # side by side: each is mostly TensorFlow's import
+        subprocess.Popen([sys.executable, "-c", code, module], env=env, stdout=subprocess.PIPE, text=True)
         for module in ("tensorflow", "vaebook.training")
     ]
-    changed = [run.stdout.splitlines()[-1] for run in runs]
+    changed = [run.communicate()[0].splitlines()[-1] for run in runs]
     assert changed[0] == changed[1] and "TF_CPP_MIN_LOG_LEVEL" not in changed[1], changed
 
 
