@@ -9,12 +9,13 @@ The run's files are the store's (``vaebook.store``): the loop hands it each new 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from vaebook import metrics, store
@@ -128,8 +129,24 @@ class EpochLoop:
         return state.replace(epoch=last, losses=np.concatenate([state.losses, losses])), tensors
 
 
+@contextlib.contextmanager
+def _environment_kept():
+    """The environment as it was before the block, whatever the block's imports set."""
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        os.environ.update({name: value for name, value in before.items() if os.environ.get(name) != value})
+
+
 @functools.cache
-def _blas() -> ThreadpoolController:
+def _blas():
+    """threadpoolctl's controller of the BLAS libraries numpy loaded. Its import sets an OpenMP
+    variable for Intel's runtime, which vaebook does not load: the environment stays the caller's."""
+    with _environment_kept():
+        from threadpoolctl import ThreadpoolController
     return ThreadpoolController()
 
 
