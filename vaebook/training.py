@@ -74,7 +74,8 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
                 evaluator.submit(tensors[0], state.epoch)
             bar.update(state.epoch - first)
             if time.perf_counter() - saved > checkpoint_seconds and state.epoch < config.epochs:
-                store.checkpoint(with_tensors(evaluator.collect(state), tensors))
+                state = evaluator.collect(state)
+                store.checkpoint(with_tensors(state, tensors))
                 saved = time.perf_counter()
         state = with_tensors(evaluator.collect(state), tensors)
     store.finish(state)
