@@ -48,32 +48,45 @@ def test_the_digest_covers_the_modules_that_compute_a_run():
     assert len(digest.code_digest()) == 16
 
 
-def train_in(package: Path, cache: Path, config: Config) -> tuple[float, float]:
-    """(seconds, last objective) of ``train(config)`` in a new process importing ``package`` (run
-    from the cache's folder: ``python -c`` would import the package of its working directory)."""
+def train_in(package: Path, cache: Path, config: Config) -> subprocess.Popen:
+    """``train(config)`` started in a new process importing ``package``, which prints the run's
+    seconds and last objective (run from the cache's folder: ``python -c`` would import the
+    package of its working directory)."""
     run = f"vaebook.train(vaebook.{config!r}, progress=False)"
     code = f"import vaebook; r = {run}; print(r.seconds, r.objective[-1])"
     env = dict(os.environ, PYTHONPATH=str(package.parent), VAEBOOK_CACHE=str(cache))
     cache.mkdir(exist_ok=True)
-    command = [sys.executable, "-c", code]
-    out = subprocess.run(command, env=env, cwd=cache, check=True, capture_output=True, text=True)
-    seconds, last = map(float, out.stdout.split()[-2:])
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=cache, stdout=subprocess.PIPE, text=True
+    )
+
+
+def result(process: subprocess.Popen) -> tuple[float, float]:
+    """(seconds, last objective) that a ``train_in`` process printed."""
+    out, _ = process.communicate()
+    assert process.returncode == 0
+    seconds, last = map(float, out.split()[-2:])
     return seconds, last
 
 
 def test_a_changed_constant_of_the_trainer_trains_again_and_restored_loads(tmp_path):
-    copy = tmp_path / "copy" / "vaebook"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    step = copy / "step.py"
-    original = step.read_text()
-    assert STEP in original
+    """Two copies of the package, one with Adam's beta1 0.9 (as it is), one with 0.5, train into
+    one cache side by side; then the first copy, its comment edited, loads its run."""
+    copies = {}
+    for name, beta1 in (("as-is", "0.9,"), ("changed", "0.5,")):
+        copies[name] = tmp_path / name / "vaebook"
+        shutil.copytree(PACKAGE, copies[name], ignore=shutil.ignore_patterns("__pycache__"))
+        step = copies[name] / "step.py"
+        assert STEP in step.read_text()
+        step.write_text(step.read_text().replace(STEP, STEP.replace("0.9,", beta1)))
     config = Config(n_points=200, epochs=3, hidden_units=8, snapshots=(3,), eval_every=3)
     cache = tmp_path / "cache"
 
-    trained, first = train_in(copy, cache, config)
-    step.write_text(original.replace(STEP, STEP.replace("0.9,", "0.5,")))
-    changed, other = train_in(copy, cache, config)
-    assert trained > 0 and changed > 0 and other != first  # trained again, to other numbers
-    step.write_text(original.replace("# TF 1's AdamOptimizer defaults", "# The defaults of TF 1's Adam"))
-    loaded, same = train_in(copy, cache, config)
+    (trained, first), (changed, other) = map(result, [train_in(copies[n], cache, config) for n in copies])
+    assert trained > 0 and changed > 0 and other != first  # each trained, to other numbers
+    step = copies["as-is"] / "step.py"
+    step.write_text(
+        step.read_text().replace("# TF 1's AdamOptimizer defaults", "# The defaults of TF 1's Adam")
+    )
+    loaded, same = result(train_in(copies["as-is"], cache, config))
     assert loaded == 0.0 and same == first  # a comment changed: the cached run loads
