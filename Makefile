@@ -68,7 +68,7 @@ browser:
 	$(PYTHON) -m pytest tests/browser
 
 # The portable tier (TIER=strict: pytest --nbval book/): re-execute every chapter and compare with
-# the committed outputs, verdicts and text exactly, numbers within vaebook.check.RTOL.
+# the committed outputs, verdicts and text exactly, numbers within vaebook.book.check.RTOL.
 check:
 	$(PYTHON) -m vaebook.cli check $(TIER)
 
