@@ -6,7 +6,7 @@ TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latex
 BROWSER_PACKAGES = chromium chromium-driver poppler-utils
 APT_PACKAGES = $(TEX_PACKAGES) $(BROWSER_PACKAGES)
 
-.PHONY: setup python-version test unit notebooks html pdf browser check build bench
+.PHONY: setup python-version test unit quick notebooks html pdf browser check build bench
 
 setup: python-version  ## Python deps (editable), MathJax for offline HTML (npm), TeX and browser packages (apt)
 	$(PYTHON) -m pip install -e ".[dev]"
@@ -37,9 +37,16 @@ test: unit notebooks html
 	@status=0; $(MAKE) --no-print-directory pdf || status=1; \
 		$(MAKE) --no-print-directory browser || status=1; exit $$status
 
+# The unit tests, after the lint and the import layers (pyproject.toml's import-linter contracts).
 unit:
 	ruff check .
+	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()"  # lint-imports
 	$(PYTHON) -m pytest tests/
+
+# The fast tier for the edit-and-test loop: the tests marked quick, which touch every module, in
+# one process (TensorFlow is imported once).
+quick:
+	$(PYTHON) -m pytest tests/ -m quick -n 0
 
 notebooks:
 	$(PYTHON) -m pytest --nbval book/
@@ -61,7 +68,7 @@ browser:
 	$(PYTHON) -m pytest tests/browser
 
 # The portable tier (TIER=strict: pytest --nbval book/): re-execute every chapter and compare with
-# the committed outputs, verdicts and text exactly, numbers within vaebook.check.RTOL.
+# the committed outputs, verdicts and text exactly, numbers within vaebook.book.check.RTOL.
 check:
 	$(PYTHON) -m vaebook.cli check $(TIER)
 

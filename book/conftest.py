@@ -33,11 +33,12 @@ def pytest_collection_modifyitems(items):
 
 @functools.cache
 def _stack_note() -> str | None:
-    """How this machine differs from the reference stack (vaebook.provenance loads no TensorFlow)."""
-    from vaebook import provenance
+    """How this machine differs from the reference stack (neither module loads TensorFlow)."""
+    from vaebook.book.provenance import APPENDIX, reference_stack, stack_note
+    from vaebook.stack import fingerprint
 
-    reference = provenance.reference_stack()
-    return provenance.stack_note(reference, provenance.fingerprint()) if reference else None
+    reference = reference_stack(Path(__file__).with_name(f"{APPENDIX}.ipynb"))
+    return stack_note(reference, fingerprint()) if reference else None
 
 
 def pytest_report_header(config):

@@ -1,14 +1,18 @@
 """The portable tier: its comparison of a re-executed chapter with the committed one, on small
 notebooks, and on two executions of a real chapter whose parameter flips its verdict."""
 
+import re
+
 import nbformat
 import pytest
 from papermill_runs import SMALL, execute
 from papermill_runs import glued as glued_values
 
-from vaebook import check, cli
+from vaebook import cli
+from vaebook.book import check
 
 
+@pytest.mark.quick
 def test_numbers_are_split_from_the_words():
     words, numbers = check.split_numbers(
         "epoch   201: sliced W2 0.273 (2.1 x floor), 100,000 steps, -4.9e-03"
@@ -135,6 +139,24 @@ def test_the_machine_stack_cell_is_not_compared():
     here = nbformat.from_dict(committed)
     here.cells[0].outputs[0]["data"]["application/papermill.record/text/plain"] = "'SSE4_2'"
     assert check.compare_notebooks(committed, here, "appendix").passed
+
+
+@pytest.mark.quick
+def test_the_cpu_model_is_sanitized_as_nbval_reads_the_file():
+    """Both tiers read book/nbval_sanitize.cfg through nbval; the appendix's CPU model is left
+    out of the comparison, in its JSON and in its table."""
+    clean = check.sanitizers(check.Book.find().folder / check.SANITIZE)
+    committed = notebook(("stack", [glued("stack", '\'{"cpu": "Intel(R) Xeon(R)", "isa": "AVX512"}\'')]))
+    here = nbformat.from_dict(committed)
+    here.cells[0].outputs[0]["data"]["application/papermill.record/text/plain"] = (
+        '\'{"cpu": "AMD EPYC 9B14", "isa": "AVX512"}\''
+    )
+    assert check.compare_notebooks(committed, here, "appendix", clean=clean).passed
+    assert not check.compare_notebooks(committed, here, "appendix").passed
+    table = "| CPU model | AMD EPYC 9B14 |\n| instruction set XLA compiles for | AVX512 |"
+    for regex, replacement in clean:
+        table = re.sub(regex, replacement, table)
+    assert table == "| CPU model | CPU-MODEL |\n| instruction set XLA compiles for | AVX512 |"
 
 
 def test_an_unknown_tier_is_a_clear_error(capsys):

@@ -9,6 +9,8 @@ import pytest
 
 from vaebook import comparison
 
+pytestmark = pytest.mark.quick
+
 INF = math.inf
 
 

@@ -5,6 +5,8 @@ import pytest
 
 from vaebook import Config
 
+pytestmark = pytest.mark.quick
+
 
 def test_defaults_are_table_1():
     c = Config()
@@ -76,11 +78,16 @@ def test_snapshots_within_the_run_and_the_last():
     assert Config(epochs=30, eval_every=10).eval_epochs == (1, 5, 9, 10, 13, 20, 30)
 
 
-def test_key_changes_with_any_field_and_version():
+def test_key_changes_with_any_field_and_the_code():
     base = Config()
     keys = {base.key("1"), base.key("2"), base.replace(seed=1).key("1"), base.replace(latent_dim=3).key("1")}
     assert len(keys) == 4
     assert Config().key("1") == base.key("1")
+
+
+def test_one_snapshot_epoch_may_be_a_number():
+    """papermill's -p snapshots 300 passes an int."""
+    assert Config(snapshots=300, epochs=300).snapshots == (300,)
 
 
 def test_dict_round_trip_and_unknown_keys():

@@ -15,6 +15,8 @@ from vaebook.convergence import (
     settling_epoch,
 )
 
+pytestmark = pytest.mark.quick
+
 
 def test_settling_epoch_of_a_known_curve():
     epochs = np.arange(10, 1001, 10)

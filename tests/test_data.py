@@ -2,6 +2,9 @@ import numpy as np
 import pytest
 
 from vaebook import swiss_roll
+from vaebook.data import FLOOR, real_sample_seed, reference_roll
+
+pytestmark = pytest.mark.quick
 
 
 def recover(points):
@@ -43,6 +46,26 @@ def test_sklearn_roll_is_uniform():
     for values, lo, hi in ((t, 1.5 * np.pi, 4.5 * np.pi), (height, 0, 21)):
         counts, _ = np.histogram(values, bins=10, range=(lo, hi))
         assert np.all(np.abs(counts - n / 10) < 5 * np.sqrt(n * 0.1 * 0.9))
+
+
+def test_the_training_data_is_numpy_s_stream_of_the_seed():
+    rng = np.random.default_rng(7)
+    t, height = rng.multivariate_normal([10.0, -10.0], [[10.0, -5.0], [-5.0, 10.0]], size=50).T
+    expected = np.stack([t * np.cos(t), height, t * np.sin(t)], axis=1).astype(np.float32)
+    assert np.array_equal(swiss_roll(50, seed=7), expected)
+
+
+def test_no_seed_draws_another_seed_s_reference_or_floor_sample():
+    """The real samples are drawn from spawned children of a run's seed: not the training data of
+    any seed (the sums of the seed and an offset included)."""
+    n = 100
+    samples = {("train", s): swiss_roll(n, s) for s in (0, 1, 10_000, 20_000)}
+    for s in (0, 10_000):
+        samples["reference", s] = reference_roll(n, s)
+        samples["floor", s] = swiss_roll(n, real_sample_seed(s, FLOOR))
+    blobs = [a.tobytes() for a in samples.values()]
+    assert len(set(blobs)) == len(blobs)
+    assert np.array_equal(reference_roll(n, 3), reference_roll(n, 3))
 
 
 def test_bad_kind_and_size():

@@ -17,6 +17,7 @@ def test_snapshot_draws_are_a_function_of_seed_and_epoch():
     assert not np.array_equal(a.z, snapshot_draws(NOISY.replace(seed=6), 7).z)
 
 
+@pytest.mark.quick
 def test_without_noise_the_inputs_are_the_training_points():
     clean = Config(n_points=200, batch_size=100)
     assert np.array_equal(snapshot_draws(clean, 3).inputs, swiss_roll(200))

@@ -23,6 +23,7 @@ def batch():
     )
 
 
+@pytest.mark.quick
 def test_negative_elbo_is_equation_1_in_float64(batch):
     assert float(negative_elbo(*batch)) == pytest.approx(equation_1(*batch), rel=1e-12)
 
@@ -42,6 +43,7 @@ def test_loss_terms_per_sample(batch):
     assert np.all(kl >= 0)
 
 
+@pytest.mark.quick
 def test_code_objective_sums_the_squared_errors(batch):
     recon, kl = loss_terms(*batch)
     x, x_hat, _, _ = batch

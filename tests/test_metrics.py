@@ -17,6 +17,7 @@ def test_sliced_wasserstein_of_a_set_with_itself_is_zero():
     assert metrics.sliced_wasserstein(a, a) == 0.0
 
 
+@pytest.mark.quick
 def test_sliced_wasserstein_of_gaussians_has_its_closed_form():
     # Projected on a unit u, N(m1, s1^2 I) vs N(m2, s2^2 I) are N(u.m1, s1^2) vs N(u.m2, s2^2), whose
     # W2^2 is (u.(m1 - m2))^2 + (s1 - s2)^2; averaged over isotropic u in d dims: |m1-m2|^2/d + (s1-s2)^2.
@@ -33,6 +34,7 @@ def test_sliced_wasserstein_handles_unequal_sizes_and_seeds():
     assert metrics.sliced_wasserstein(a, b, seed=1) == metrics.sliced_wasserstein(a, b, seed=1)
 
 
+@pytest.mark.quick
 def test_energy_distance_of_shifted_normals_has_its_closed_form():
     # In 1-D, X ~ N(0,1), Y ~ N(mu,1): E|X-Y| = E|N(mu, 2)| = 2/sqrt(pi) exp(-mu^2/4) + mu erf(mu/2),
     # E|X-X'| = E|Y-Y'| = 2/sqrt(pi); the statistic is 2E|X-Y| - E|X-X'| - E|Y-Y'|.
@@ -66,20 +68,33 @@ def test_energy_distance_is_symmetric_and_zero_on_itself():
     assert metrics.energy_distance(a, b) > 0.3
 
 
-def test_fidelity_and_coverage_known_cases():
+def test_precision_and_coverage_known_cases():
     real = gaussian(2000, 0, 1, seed=9)
-    assert metrics.nn_fidelity_coverage(real, real) == (1.0, 1.0)
-    assert metrics.nn_fidelity_coverage(real, real + 1e3) == (0.0, 0.0)
-    fidelity, coverage = metrics.nn_fidelity_coverage(real, real[: len(real) // 10])
-    assert fidelity == 1.0 and coverage < 0.8
+    assert metrics.knn_precision_coverage(real, real) == (1.0, 1.0)
+    assert metrics.knn_precision_coverage(real, real + 1e3) == (0.0, 0.0)
+    precision, coverage = metrics.knn_precision_coverage(real, real[: len(real) // 10])
+    assert precision == 1.0 and coverage < 0.8
+
+
+@pytest.mark.quick
+def test_precision_and_coverage_against_brute_force():
+    """Every pair's distance and every real point's k-NN radius by plain loops."""
+    rng = np.random.default_rng(12)
+    real, generated = rng.normal(size=(60, 3)), rng.normal(size=(40, 3)) * 1.5
+    d_real = np.array([[np.linalg.norm(a - b) for b in real] for a in real])
+    radii = np.sort(d_real, axis=1)[:, 5]  # the 5th nearest other point (column 0 is the point)
+    d = np.array([[np.linalg.norm(g - r) for r in real] for g in generated])
+    precision = np.mean([any(d[i, j] <= radii[j] for j in range(60)) for i in range(40)])
+    coverage = np.mean([any(d[i, j] <= radii[j] for i in range(40)) for j in range(60)])
+    assert metrics.knn_precision_coverage(real, generated, k=5) == pytest.approx((precision, coverage))
 
 
 def test_noise_floor_reads_sampling_noise():
     small, large = (metrics.noise_floor("report", n) for n in (500, 8000))
     assert 0 < large < small
     assert metrics.noise_floor("report", 2000, seed=3) == metrics.noise_floor("report", 2000, seed=3)
-    roll = metrics.swiss_roll(2000, 10_000, "report")
-    assert metrics.sliced_wasserstein(roll + 2.0, roll) > 5 * metrics.noise_floor("report", 2000)
+    roll = metrics.reference_roll(2000, 0, "report")
+    assert metrics.sliced_wasserstein(roll + 2.0, roll) > 4 * metrics.noise_floor("report", 2000)
 
 
 @pytest.mark.parametrize(

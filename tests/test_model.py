@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from vaebook import VAE, Config, snapshot_draws, train
-from vaebook.model import affine, decode, encode, initial_params, layer_shapes
+from vaebook.model import Network, affine, decode, encode, initial_params, layer_shapes
 
 
 def numpy_mlp(params, x, activation):
@@ -46,13 +46,13 @@ def test_initial_params_are_keras_glorot_uniform_under_the_seed(seed):
     layer by layer as the original code (and this package until now) built them."""
     config = Config(seed=seed, hidden_layers=1, hidden_units=16)
     keras.utils.set_random_seed(seed)
-    layers = [keras.layers.Dense(units) for _, units in layer_shapes(config)]
-    for layer, (inputs, _) in zip(layers, layer_shapes(config)):
+    layers = [keras.layers.Dense(units) for _, units in layer_shapes(Network.of(config))]
+    for layer, (inputs, _) in zip(layers, layer_shapes(Network.of(config))):
         layer.build((None, inputs))
     expected = [w for layer in layers for w in layer.get_weights()]
     ours = initial_params(config)
     assert all(np.array_equal(a, b) for a, b in zip(ours, expected)) and len(ours) == len(expected)
-    for kernel, (fan_in, fan_out) in zip(ours[::2], layer_shapes(config)):
+    for kernel, (fan_in, fan_out) in zip(ours[::2], layer_shapes(Network.of(config))):
         assert np.abs(kernel).max() <= np.sqrt(6 / (fan_in + fan_out))
     assert not np.array_equal(ours[0], initial_params(config.replace(seed=seed + 1))[0])
 
@@ -66,13 +66,14 @@ def test_encode_and_decode_are_the_network_of_table_1(activation):
         for i, p in enumerate(params)
     ]
     x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
-    mu, logvar = encode([tf.constant(p) for p in params], tf.constant(x), config)
+    network = Network.of(config)
+    mu, logvar = encode([tf.constant(p) for p in params], tf.constant(x), network)
     out = numpy_mlp(params[:6], x, activation)
     np.testing.assert_allclose(mu, out[:, :2], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(logvar, out[:, 2:], rtol=1e-5, atol=1e-5)
     z = np.random.default_rng(1).normal(size=(20, 2)).astype(np.float32)
     np.testing.assert_allclose(
-        decode([tf.constant(p) for p in params], tf.constant(z), config),
+        decode([tf.constant(p) for p in params], tf.constant(z), network),
         numpy_mlp(params[6:], z, activation),
         rtol=1e-5,
         atol=1e-5,
@@ -112,6 +113,7 @@ def test_keras_fit_save_and_load(tmp_path):
 
 
 @pytest.mark.parametrize("width", [3, 100])
+@pytest.mark.quick
 def test_affine_gradients_are_the_hand_derived_ones(width):
     """The custom gradients of ``affine`` (broadcast sums for thin layers, dots for wide ones)
     against numpy's float64 dy W^T, x^T dy and the column sums of dy."""

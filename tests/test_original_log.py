@@ -26,6 +26,7 @@ def test_the_script_s_units_are_the_coded_objective():
     assert original_log.the_log(config).tolist() == [list(report.ORIGINAL_LOG[0])]
 
 
+@pytest.mark.quick
 def test_the_logged_epochs_of_the_script_s_run_are_all_21():
     assert len(original_log.logged_epochs(report.ORIGINAL_CODE)) == 21
     assert len(original_log.logged_epochs(report.ORIGINAL_CODE.replace(epochs=2000))) == 20

@@ -19,6 +19,7 @@ def xyz(trace):
     return np.stack([np.asarray(trace.x), np.asarray(trace.y), np.asarray(trace.z)], axis=1)
 
 
+@pytest.mark.quick
 def test_subsample_is_seeded_distinct_and_ordered():
     rows = plots.subsample_rows(10_000, 2_000, seed=3)
     assert len(rows) == 2_000 and len(set(rows.tolist())) == 2_000
@@ -91,6 +92,7 @@ def test_legend_entries_toggle_the_sets():
     assert all(t.showlegend is not False for t in overlay.data)
 
 
+@pytest.mark.quick
 def test_html_figure_is_deterministic_and_leaves_plotly_js_to_the_page():
     real = points(2_000, 0)
     fig = plots.overlay_3d(real, {1: points(2_000, 1), 5: points(2_000, 2)}, n=300)

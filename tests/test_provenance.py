@@ -10,54 +10,59 @@ import nbformat
 import numpy as np
 import pytest
 
-from vaebook import Config, provenance, train
+from vaebook import Config, stack, train
+from vaebook.book import glue, provenance
+from vaebook.book.toc import Book
 from vaebook.cli import parser, train_config
 from vaebook.store import is_cached, run_key, run_path
 
 SMALL = Config(n_points=200, batch_size=100, epochs=2, hidden_units=8, eval_every=1)
 ROOT = Path(__file__).resolve().parent.parent
+APPENDIX = ROOT / "book" / f"{provenance.APPENDIX}.ipynb"
 
 
+@pytest.mark.quick
 def test_the_isa_xla_is_asked_for_wins_and_the_last_flag_counts():
-    assert provenance.requested_isa("--xla_cpu_max_isa=sse4_2") == "SSE4_2"
-    assert provenance.requested_isa("--a=1 --xla_cpu_max_isa=AVX --xla_cpu_max_isa=AVX2") == "AVX2"
-    assert provenance.requested_isa("--xla_cpu_enable_fast_math=false") is None
+    assert stack.requested_isa("--xla_cpu_max_isa=sse4_2") == "SSE4_2"
+    assert stack.requested_isa("--a=1 --xla_cpu_max_isa=AVX --xla_cpu_max_isa=AVX2") == "AVX2"
+    assert stack.requested_isa("--xla_cpu_enable_fast_math=false") is None
 
 
 def test_the_best_x86_level_of_a_cpu():
-    assert provenance.best_x86_isa("fpu sse4_2 avx avx2 fma avx512f avx512bw".split()) == "AVX512"
-    assert provenance.best_x86_isa("fpu sse4_2 avx".split()) == "AVX"
-    assert provenance.best_x86_isa(["fpu", "sse2"]) is None
+    assert stack.best_x86_isa("fpu sse4_2 avx avx2 fma avx512f avx512bw".split()) == "AVX512"
+    assert stack.best_x86_isa("fpu sse4_2 avx".split()) == "AVX"
+    assert stack.best_x86_isa(["fpu", "sse2"]) is None
 
 
 def test_fingerprint_names_every_field_and_follows_xla_flags(monkeypatch):
     monkeypatch.delenv("XLA_FLAGS", raising=False)
-    host = provenance.fingerprint()
-    assert list(host) == list(provenance.FIELDS)
+    host = stack.fingerprint()
+    assert list(host) == list(stack.FIELDS)
     assert host["python"] == ".".join(map(str, sys.version_info[:3]))
     assert host["numpy"] == np.__version__ and host["threads"] >= 1  # vaebook loaded TensorFlow
     flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     if " avx512f " in flags:
         assert host["isa"] == "AVX512" and "/proc/cpuinfo" in host["isa_from"]
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=SSE4_2")
-    asked = provenance.fingerprint()
+    asked = stack.fingerprint()
     assert (asked["isa"], asked["isa_from"], asked["xla_flags"]) == (
         "SSE4_2",
         "XLA_FLAGS",
         "--xla_cpu_max_isa=SSE4_2",
     )
-    assert provenance.stack_key(asked) != provenance.stack_key(host)
-    assert provenance.differences(host, asked).keys() == {
+    assert stack.stack_key(asked) != stack.stack_key(host)
+    assert stack.differences(host, asked).keys() == {
         "instruction set XLA compiles for",
         "read from",
         "XLA_FLAGS",
     }
 
 
-def test_the_thread_count_is_not_a_difference():
-    stack = provenance.fingerprint()
-    assert provenance.stack_note(stack, stack | {"threads": 7}) is None
-    note = provenance.stack_note(stack, stack | {"tensorflow": "2.99.0"})
+@pytest.mark.quick
+def test_the_thread_count_and_the_cpu_model_are_not_differences():
+    here = stack.fingerprint()
+    assert provenance.stack_note(here, here | {"threads": 7, "cpu": "Another CPU, same ISA"}) is None
+    note = provenance.stack_note(here, here | {"tensorflow": "2.99.0"})
     assert "TensorFlow: " in note and "2.99.0 here" in note and "make check" in note
 
 
@@ -65,17 +70,18 @@ def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch):
     monkeypatch.delenv("XLA_FLAGS", raising=False)
     train(SMALL, progress=False)
     path = run_path(SMALL)
-    assert path.name.endswith(f"-{provenance.stack_key()}.npz")
+    assert path.name.endswith(f"-{stack.stack_key()}.npz")
     with np.load(path) as stored:
-        assert json.loads(str(stored["stack"])) == json.loads(json.dumps(provenance.fingerprint()))
+        assert json.loads(str(stored["stack"])) == json.loads(json.dumps(stack.fingerprint()))
     # Another instruction set (or TensorFlow, Keras, NumPy) names another file: not loaded.
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=SSE4_2")
     assert not is_cached(SMALL)
 
 
+@pytest.mark.quick
 def test_the_train_command_trains_the_recorded_config():
     config = Config(epochs=300, hidden_layers=1, activation="relu", seed=2, snapshots=(300,))
-    record = json.loads(provenance.runs_record([config]))["runs"][0]
+    record = json.loads(glue.runs_record([config]))["runs"][0]
     assert record["settings"] == {
         "epochs": 300,
         "hidden_layers": 1,
@@ -87,9 +93,11 @@ def test_the_train_command_trains_the_recorded_config():
     assert command.startswith("vaebook train ")
     rebuilt = train_config(parser().parse_args(command.split()[1:]))
     assert rebuilt == config and rebuilt.key("x") == config.key("x")
+    assert train_config(parser().parse_args(["train", "--snapshots", "5,1"])).snapshots == (1, 5)
     assert provenance.train_command({}) == "vaebook train"
 
 
+@pytest.mark.quick
 def test_labelled_figures_and_tables_are_found_in_markdown():
     markdown = """Some text.
 
@@ -137,7 +145,7 @@ def glue_output(name: str, text: str):
 def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("...")
-    cell.outputs = [glue_output("fig-a.runs", repr(provenance.runs_record([SMALL])))]
+    cell.outputs = [glue_output("fig-a.runs", repr(glue.runs_record([SMALL])))]
     nb.cells = [
         cell,
         nbformat.v4.new_markdown_cell("```{glue:figure} fig-a\n:name: fig-a\n```"),
@@ -154,7 +162,7 @@ def test_the_records_are_read_back_from_executed_chapters(tmp_path):
 
 def test_every_figure_and_table_of_the_book_has_a_record():
     """The committed chapters, as the appendix reads them."""
-    rows = provenance.figures_and_tables(provenance.chapter_notebooks())
+    rows = provenance.figures_and_tables(provenance.chapter_notebooks(book=Book(ROOT)))
     labels = {r["label"] for r in rows}
     assert {"fig-roll", "table-1", "fig-vfe", "fig-overlay", "fig-convergence", "fig-design"} <= labels
     assert [r["label"] for r in rows if r["runs"] is None] == []
@@ -163,16 +171,16 @@ def test_every_figure_and_table_of_the_book_has_a_record():
 
 
 def test_the_reference_stack_is_in_the_committed_appendix():
-    reference = provenance.reference_stack()
-    assert reference is not None and set(reference) == set(provenance.FIELDS)
+    reference = provenance.reference_stack(APPENDIX)
+    assert reference is not None and set(reference) == set(stack.FIELDS)
 
 
 @pytest.mark.parametrize("flags, says", [("--xla_cpu_max_isa=SSE4_2", True), (None, False)])
 def test_the_strict_tier_says_first_when_the_stack_is_not_the_reference(flags, says):
     """`pytest --nbval book/`'s header (collection only: nothing is executed)."""
-    reference = provenance.reference_stack()
-    here = provenance.fingerprint()
-    if flags is None and provenance.differences(reference, here):
+    reference = provenance.reference_stack(APPENDIX)
+    here = stack.fingerprint()
+    if flags is None and stack.differences(reference, here):
         pytest.skip("this machine is not the reference stack")
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     if flags:

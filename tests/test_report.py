@@ -1,8 +1,11 @@
 """The report's facts and the original code's, as vaebook.report holds them."""
 
 import numpy as np
+import pytest
 
 from vaebook import Config, report
+
+pytestmark = pytest.mark.quick
 
 
 def test_the_original_log_is_the_notes_table():

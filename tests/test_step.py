@@ -8,8 +8,8 @@ from vaebook import Config, draws, train
 from vaebook.backend import xla_program
 from vaebook.data import swiss_roll
 from vaebook.loss import loss_terms, objective
-from vaebook.model import forward, initial_params
-from vaebook.step import ADAM_EPSILON, adam_update, gradients
+from vaebook.model import Network, forward, initial_params
+from vaebook.step import ADAM_EPSILON, StepKey, adam_update, gradients
 
 
 def numpy_adam(params, grads_per_step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -27,6 +27,7 @@ def numpy_adam(params, grads_per_step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     return params
 
 
+@pytest.mark.quick
 def test_adam_update_is_adam():
     rng = np.random.default_rng(0)
     params = [rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)]
@@ -60,10 +61,10 @@ def test_the_half_batches_give_the_whole_batch_gradient(kind):
     x = tf.constant(swiss_roll(10, seed=1))
     inputs = x + 0.5
     eps = tf.constant(np.random.default_rng(2).standard_normal((10, 2)), tf.float32)
-    grads, losses = gradients(config, params, x, inputs, eps)
+    grads, losses = gradients(StepKey.of(config), params, x, inputs, eps)
     with tf.GradientTape() as tape:
         tape.watch(params)
-        recon, kl = loss_terms(x, *forward(params, inputs, eps, config))
+        recon, kl = loss_terms(x, *forward(params, inputs, eps, Network.of(config)))
         whole = objective(recon, kl, kind)
     for a, b in zip(grads, tape.gradient(whole, params)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
@@ -81,11 +82,13 @@ def test_the_first_step_reads_the_noise_that_noise_draw_names(noise_draw):
     points, seed = tf.constant(swiss_roll(200, seed=4)), tf.constant(4, tf.int64)
     # Compiled with the seed as an input, as the trainer's draws are (a constant seed would be
     # folded by TensorFlow's own Philox kernel, whose numbers differ from XLA's).
+    noise = draws.Noise.of(config)
     if noise_draw == "once":
-        inputs = draws.noisy_copy(config, points)[:100]
+        copy = xla_program(lambda x, s: noise.added(x, s, 0, draws.ONCE_NOISE_STREAM))(points, seed)
+        inputs = copy[:100]
     else:
-        inputs = xla_program(lambda x, s: draws.noisy(config, s, x, 0))(points[:100], seed)
+        inputs = xla_program(lambda x, s: noise.added(x, s, 0))(points[:100], seed)
     eps = xla_program(lambda s: draws.normal((100, 2), s, draws.EPS_STREAM, 0))(seed)
     params = [tf.constant(p) for p in initial_params(config)]
-    expected = objective(*loss_terms(points[:100], *forward(params, inputs, eps, config)))
+    expected = objective(*loss_terms(points[:100], *forward(params, inputs, eps, Network.of(config))))
     assert run.objective[0] == pytest.approx(float(expected), rel=1e-5)

@@ -12,9 +12,9 @@ import pytest
 import tensorflow as tf
 from dask.distributed import Client, LocalCluster, get_task_stream
 
-from vaebook import Config, train
+from vaebook import Config, TrainingDiverged, train
 from vaebook.cache import load_arrays
-from vaebook.sweep import train_many
+from vaebook.sweep import RunFailed, train_many
 
 
 def tiny(seed: int) -> Config:
@@ -78,6 +78,25 @@ def test_a_run_file_that_arrives_damaged_is_refused_and_not_saved(cache):
     with Corrupting(1) as corrupting, pytest.raises(ValueError, match="refusing to save .*npz"):
         train_many([tiny(4)], executor=corrupting, progress=False)
     assert not list(cache.rglob("*.npz")) and not list(cache.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("where", ["executor", "pool", pytest.param("here", marks=pytest.mark.quick)])
+def test_a_run_that_fails_is_named_with_its_config_and_traceback(where, cache):
+    """A diverging run among good ones: RunFailed names its Config; its cause is the trainer's
+    own exception, with the traceback of where it was raised (in another process for the pool)."""
+    import traceback
+
+    bad = tiny(5).replace(learning_rate=1e4)
+    configs = [bad] if where == "here" else [bad, bad.replace(seed=6)]
+    kwargs = {"executor": ThreadPoolExecutor(1)} if where == "executor" else {"workers": 2}
+    with pytest.raises(RunFailed) as raised:
+        train_many(configs, progress=False, **(kwargs if where != "here" else {"workers": 1}))
+    assert raised.value.config in configs and repr(raised.value.config) in str(raised.value)
+    cause = raised.value.__cause__
+    assert isinstance(cause, TrainingDiverged) and "learning_rate=10000" in str(cause)
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "vaebook/training.py" in shown and "raise TrainingDiverged(" in shown
+    assert not [p for p in cache.rglob("*.npz") if ".partial" in p.name]
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +200,7 @@ def test_a_cluster_lost_mid_sweep_is_named_and_only_finished_runs_are_saved(clus
     local, client, _ = cluster  # the last test of the module: it closes the cluster
     configs = [tiny(seed).replace(epochs=300) for seed in range(30, 34)]  # outlasting the watcher
     _when_a_task_runs(client, lambda address: local.close())
-    with pytest.raises(RuntimeError, match="executor .* could not run the sweep .*CancelledError"):
+    lost = "executor .* could not run the sweep .*CancelledError.*: the cluster or a worker process was lost"
+    with pytest.raises(RuntimeError, match=lost):
         train_many(configs, executor=client.get_executor(), progress=False)
     assert_only_whole_runs(cache, len(list(cache.rglob("*.npz"))))

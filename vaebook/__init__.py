@@ -2,24 +2,17 @@
 TensorFlow, re-created".
 
 The public names load on first use (PEP 562), so that ``import vaebook``, the ``vaebook``
-command's argument errors, ``vaebook build`` and ``vaebook check`` start in a fraction of a
-second: TensorFlow (about 4 s to import) loads with the first module that computes, set up by
-``vaebook.backend``."""
+command's argument errors, ``vaebook build`` and ``vaebook check`` start at once: TensorFlow,
+slow to import, loads with the first module that computes, set up by ``vaebook.backend``.
+
+The library is the modules of this package; the book's tooling (``vaebook.book``) and the
+command line (``vaebook.cli``) sit above it and the library never imports them."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 from typing import TYPE_CHECKING
-
-# Quiet TensorFlow's C++ start-up logs before it is first imported; they would otherwise land
-# in every notebook's output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# The trainer keeps the cores busy; BLAS threads for the distance evaluations would only
-# compete with it (this takes effect only if numpy is not imported yet).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.2.0"
 # Each public name, and the module that defines it.

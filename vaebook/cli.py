@@ -1,5 +1,6 @@
 """The ``vaebook`` command: ``vaebook train`` (every Config field is a flag), ``vaebook build`` and
-``vaebook check`` (the two tiers of checking the book)."""
+``vaebook check`` (the two tiers of checking the book), which find the book from the working
+directory or ``--root``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import dataclasses
 import sys
 
+from vaebook.book.parameters import papermill_value
 from vaebook.config import ACTIVATIONS, DATA_KINDS, HEAD_INITS, LOSSES, NOISE_DRAWS, OPTIMIZERS, Config
 
 CHOICES = {
@@ -37,9 +39,12 @@ def parser() -> argparse.ArgumentParser:
             + (f"; one of {', '.join(CHOICES[f.name])}" if f.name in CHOICES else ""),
         )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    root = {"metavar": "PATH", "help": "the book's root (default: found from the working directory)"}
     build = commands.add_parser("build", help="execute every chapter, then build the book")
     build.add_argument("--pdf", action="store_true", help="also build the PDF (xelatex)")
+    build.add_argument("--root", **root)
     check = commands.add_parser("check", help="check that the book holds on this machine")
+    check.add_argument("--root", **root)
     check.add_argument("tier", nargs="?", default="portable", help="portable (default) or strict")
     check.add_argument(
         "--chapter", action="append", metavar="NAME", help="only this chapter (portable tier; repeatable)"
@@ -50,45 +55,34 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parameter(text: str) -> object:
-    """A -p value as papermill's command line reads it: an int, else a float, else the text."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def _typed(name: str, text: str) -> object:
-    """Turn a flag's text into the field's type, so that Config can validate it."""
-    kind = {f.name: f.type for f in dataclasses.fields(Config)}[name]
-    if not isinstance(text, str) or kind in ("str", "tuple[int, ...]"):
-        return text
-    try:
-        return int(text) if kind == "int" else float(text)
-    except ValueError:
-        return text  # Config names the field and what it allows
-
-
 def train_config(args: argparse.Namespace) -> Config:
-    """The Config that ``vaebook train`` trains for its parsed flags (Config names a bad value)."""
-    return Config(**{f.name: _typed(f.name, getattr(args, f.name)) for f in dataclasses.fields(Config)})
+    """The Config that ``vaebook train`` trains for its parsed flags, each read as papermill reads
+    a ``-p`` value (Config names a bad value)."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
+    return Config(**{name: papermill_value(v) if isinstance(v, str) else v for name, v in values.items()})
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``vaebook train|build|check``; the exit status (2 for a bad argument)."""
     args = parser().parse_args(argv)
-    if args.command == "build":
-        from vaebook.build import build
+    if args.command in ("build", "check"):
+        from vaebook.book.toc import Book
 
-        return build(pdf=args.pdf)
-    if args.command == "check":
-        from vaebook.check import check
-
-        parameters = {name: _parameter(value) for name, value in args.p or []}
         try:
-            return check(args.tier, args.chapter, parameters)
+            book = Book.at(args.root) if args.root else Book.find()
+        except ValueError as err:
+            print(f"vaebook {args.command}: error: {err}", file=sys.stderr)
+            return 2
+    if args.command == "build":
+        from vaebook.book.build import build
+
+        return build(book, pdf=args.pdf)
+    if args.command == "check":
+        from vaebook.book.check import check
+
+        parameters = {name: papermill_value(value) for name, value in args.p or []}
+        try:
+            return check(args.tier, args.chapter, parameters, book)
         except ValueError as err:
             print(f"vaebook check: error: {err}", file=sys.stderr)
             return 2

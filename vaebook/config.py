@@ -20,9 +20,9 @@ NOISE_DRAWS = ("step", "once")
 # layer of 2 x latent_dim outputs, as Table 1's one linear layer; "separate", the original
 # script's two heads, each Glorot-uniform over latent_dim outputs (a wider range).
 HEAD_INITS = ("joint", "separate")
-# The nearest-neighbour fidelity and coverage (vaebook.metrics), which every run records at its
-# snapshots, measure each point's distance to its NEIGHBOURS-th nearest other point: a run needs
-# more points than that.
+# The k-NN precision and coverage (vaebook.metrics), which every run records at its snapshots,
+# measure each point's distance to its NEIGHBOURS-th nearest other point: a run needs more points
+# than that.
 NEIGHBOURS = 5
 # The epochs of the report's Figures 2 and 3 (vaebook.report.SNAPSHOT_EPOCHS).
 DEFAULT_SNAPSHOTS = (1, 5, 9, 13, 51, 101, 201)
@@ -179,20 +179,17 @@ class Config:
             )
         return (base or cls()).replace(**{name: namespace[name] for name in names if name in namespace})
 
-    def table1(self) -> list[tuple[str, str, str]]:
-        """Alias of ``vaebook.report.table1(config)`` (a method of Config in vaebook 0.1)."""
-        from vaebook.report import table1
-
-        return table1(self)
-
-    def key(self, version: str) -> str:
-        """A short hash of the settings and the training code's version: the cache key."""
-        blob = json.dumps({"config": self.to_dict(), "version": version}, sort_keys=True)
+    def key(self, code: str) -> str:
+        """A short hash of the settings and of ``code``, the digest of the code that computes a
+        run (``vaebook.digest``): the run's cache key."""
+        blob = json.dumps({"config": self.to_dict(), "code": code}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _check_snapshots(value: object) -> tuple[int, ...]:
-    if isinstance(value, str):
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]  # one epoch, as papermill's -p passes it
+    elif isinstance(value, str):
         value = [v for v in value.replace(",", " ").split() if v]
         try:
             value = [int(v) for v in value]

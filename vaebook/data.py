@@ -10,13 +10,22 @@ DATA_DIM = 3  # the roll's points are 3-D: the networks' input and output width
 # The report's "provided transformation": (t, y) ~ N(MEAN, COV), then (t cos t, y, t sin t).
 REPORT_MEAN = np.array([10.0, -10.0])
 REPORT_COV = np.array([[10.0, -5.0], [-5.0, 10.0]])
-# The real sample that generated points are compared with is drawn with this seed offset, so it
-# is independent of the training points (see metrics.noise_floor).
-REFERENCE_SEED_OFFSET = 10_000
+# Two real samples beside a run's training data, each drawn from a child of the run's seed
+# (numpy's SeedSequence.spawn): the reference sample its points are measured against, and the
+# second sample of the noise floor (metrics.noise_floor). A spawned child's stream is independent
+# of every seed's own, so no run's seed draws another run's reference sample.
+REFERENCE, FLOOR = 0, 1
+Seed = int | np.random.SeedSequence
 
 
-def roll_parameters(n: int, seed: int = 0, kind: str = "report") -> tuple[np.ndarray, np.ndarray]:
-    """The roll's intrinsic coordinates (t, height) for n points; t is the angle along the roll."""
+def real_sample_seed(seed: int, which: int) -> np.random.SeedSequence:
+    """The seed of a run's real sample ``which`` (REFERENCE or FLOOR): a spawned child of ``seed``."""
+    return np.random.SeedSequence(seed).spawn(2)[which]
+
+
+def roll_parameters(n: int, seed: Seed = 0, kind: str = "report") -> tuple[np.ndarray, np.ndarray]:
+    """The roll's intrinsic coordinates (t, height) for n points; t is the angle along the roll.
+    The points are numpy's ``default_rng(seed)`` draws."""
     check_choice("kind", kind, DATA_KINDS)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -34,12 +43,12 @@ def roll_points(t: np.ndarray, height: np.ndarray) -> np.ndarray:
     return np.stack([t * np.cos(t), height, t * np.sin(t)], axis=1).astype(np.float32)
 
 
-def swiss_roll(n: int, seed: int = 0, kind: str = "report") -> np.ndarray:
+def swiss_roll(n: int, seed: Seed = 0, kind: str = "report") -> np.ndarray:
     """n points of the Swiss roll, shape (n, 3), float32, deterministic in ``seed``."""
     return roll_points(*roll_parameters(n, seed, kind))
 
 
 def reference_roll(n: int, seed: int = 0, kind: str = "report") -> np.ndarray:
-    """The independent real sample that a run's points are measured against: ``swiss_roll`` with
-    the seed ``seed + REFERENCE_SEED_OFFSET``, which no run's own data uses."""
-    return swiss_roll(n, seed + REFERENCE_SEED_OFFSET, kind)
+    """The independent real sample that a run's points are measured against: ``swiss_roll``
+    drawn from the child REFERENCE of the run's seed."""
+    return swiss_roll(n, real_sample_seed(seed, REFERENCE), kind)

@@ -25,25 +25,49 @@ def normal(
     shape: tuple | tf.Tensor, seed: int | tf.Tensor, stream: int, counter: int | tf.Tensor
 ) -> tf.Tensor:
     """Standard normal draws that are a pure function of (seed, stream, counter). Philox is
-    named explicitly: under XLA on the CPU, "auto_select" is about 8x slower per number."""
+    named explicitly: under XLA on the CPU, "auto_select" is several times slower per number."""
     key = tf.stack([tf.cast(seed, tf.int64) * 8 + stream, tf.cast(counter, tf.int64)])
     return tf.random.stateless_normal(shape, seed=key, alg="philox")
 
 
-def has_noise(config: Config) -> bool:
-    """Whether the encoder reads noisy points (the original code's denoising set-up)."""
-    return not (config.noise_std == 0 and config.noise_mean == 0)
+@dataclass(frozen=True)
+class Noise:
+    """The original code's denoising input: one N(mean, std^2) draw per point, added to all
+    three coordinates; drawn ``once`` before training (the one noisy copy every epoch feeds, as
+    the original script did) or afresh at every use. What ``noise_draw`` means is decided here."""
 
+    mean: float
+    std: float
+    once: bool
 
-def noisy(
-    config: Config, seed: int | tf.Tensor, x: tf.Tensor, counter: int | tf.Tensor, stream: int = NOISE_STREAM
-) -> tf.Tensor:
-    """The original code's denoising input: one N(noise_mean, noise_std) draw per point, added
-    to all three coordinates. The identity when there is no noise."""
-    if not has_noise(config):
-        return x
-    shift = normal((tf.shape(x)[0], 1), seed, stream, counter)
-    return x + config.noise_mean + config.noise_std * shift
+    @classmethod
+    def of(cls, config: Config) -> Noise:
+        """The noise of a run of ``config``."""
+        return cls(config.noise_mean, config.noise_std, config.noise_draw == "once")
+
+    @property
+    def present(self) -> bool:
+        """Whether the encoder reads noisy points at all."""
+        return not (self.std == 0 and self.mean == 0)
+
+    def added(
+        self, x: tf.Tensor, seed: int | tf.Tensor, counter: int | tf.Tensor, stream: int = NOISE_STREAM
+    ) -> tf.Tensor:
+        """``x`` with the draw of (seed, stream, counter) added; ``x`` itself without noise."""
+        if not self.present:
+            return x
+        shift = normal((tf.shape(x)[0], 1), seed, stream, counter)
+        return x + self.mean + self.std * shift
+
+    def fixed_inputs(self, x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """What the encoder reads of the points ``x`` before any fresh draw: their one noisy copy
+        if the noise is drawn once, else the points."""
+        return _once_program(self)(x, seed) if self.once and self.present else x
+
+    def fresh_inputs(self, inputs: tf.Tensor, seed: int | tf.Tensor, counter: int | tf.Tensor) -> tf.Tensor:
+        """What the encoder reads at one use (a step, a snapshot) of ``fixed_inputs``: with that
+        use's own draw added, unless the noise was drawn once."""
+        return inputs if self.once else self.added(inputs, seed, counter)
 
 
 @dataclass(frozen=True)
@@ -56,47 +80,36 @@ class SnapshotDraws:
     z: np.ndarray  # draws of z ~ N(0, I), one per training point
 
 
+@dataclass(frozen=True)
+class DrawKey:
+    """What the snapshot draws' compiled program depends on besides its inputs."""
+
+    n_points: int
+    latent_dim: int
+    noise: Noise
+
+
 def snapshot_draws(config: Config, epoch: int) -> SnapshotDraws:
     """The draws of the snapshot at the end of ``epoch`` (1-based), from (config.seed, epoch)."""
+    noise, seed = Noise.of(config), tf.constant(config.seed, tf.int64)
     x = tf.constant(swiss_roll(config.n_points, config.seed, config.data))
-    inputs, eps, z = _draw_program(_draw_settings(config))(
-        x, tf.constant(epoch, tf.int64), tf.constant(config.seed, tf.int64)
-    )
-    if config.noise_draw == "once":
-        inputs = noisy_copy(config, x)
+    program = _draw_program(DrawKey(config.n_points, config.latent_dim, noise))
+    inputs, eps, z = program(noise.fixed_inputs(x, seed), tf.constant(epoch, tf.int64), seed)
     return SnapshotDraws(inputs.numpy(), eps.numpy(), z.numpy())
 
 
-def noisy_copy(config: Config, x: tf.Tensor) -> tf.Tensor:
-    """``noise_draw="once"``: the one noisy copy of the training points ``x``, drawn before
-    training, that every epoch feeds (and the snapshots reconstruct), as the original script did."""
-    return _once_program(_draw_settings(config))(x, tf.constant(config.seed, tf.int64))
-
-
-def _draw_settings(config: Config) -> Config:
-    """Only what the draws depend on besides their inputs: a compiled program per kind of run."""
-    return Config(
-        latent_dim=config.latent_dim,
-        n_points=config.n_points,
-        batch_size=config.n_points,
-        noise_mean=config.noise_mean,
-        noise_std=config.noise_std,
-        noise_draw=config.noise_draw,
-    )
+@functools.lru_cache(maxsize=8)
+def _once_program(noise: Noise):
+    return xla_program(lambda x, seed: noise.added(x, seed, 0, ONCE_NOISE_STREAM))
 
 
 @functools.lru_cache(maxsize=8)
-def _once_program(config: Config):
-    return xla_program(lambda x, seed: noisy(config, seed, x, 0, ONCE_NOISE_STREAM))
-
-
-@functools.lru_cache(maxsize=8)
-def _draw_program(config: Config):
-    n, latent = config.n_points, config.latent_dim
+def _draw_program(key: DrawKey):
+    n, latent = key.n_points, key.latent_dim
 
     @xla_program
-    def draw(x, epoch, seed):
-        inputs = x if config.noise_draw == "once" else noisy(config, seed, x, -1 - epoch)
+    def draw(fixed, epoch, seed):
+        inputs = key.noise.fresh_inputs(fixed, seed, -1 - epoch)
         eps = normal((n, latent), seed, EVAL_STREAM, 2 * epoch)
         return inputs, eps, normal((n, latent), seed, EVAL_STREAM, 2 * epoch + 1)
 

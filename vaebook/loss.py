@@ -24,7 +24,7 @@ def objective(reconstruction: tf.Tensor, kl: tf.Tensor, kind: str = "report") ->
     """The quantity training minimises, from the per-sample terms of ``loss_terms``: eq. (1)
     ("report"), the batch mean of reconstruction plus KL, or the original script's total
     ("code"), which sums the squared errors over the batch instead of averaging them. The report
-    calls it the Variational Free Energy (VFE): ``Run.objective``, alias ``Run.vfe``."""
+    calls it the Variational Free Energy (VFE); a run records it as ``Run.objective``."""
     if kind == "code":
         return tf.reduce_sum(reconstruction) + tf.reduce_mean(kl)
     return tf.reduce_mean(reconstruction + kl)
@@ -39,6 +39,3 @@ def negative_elbo(x, x_hat, mu, logvar) -> tf.Tensor:
 def reparameterize(mu: tf.Tensor, logvar: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
     """z = mu + sigma * eps with sigma = exp(logvar / 2): sampling that gradients can pass."""
     return mu + tf.exp(0.5 * logvar) * eps
-
-
-batch_loss = objective  # its name in vaebook 0.1

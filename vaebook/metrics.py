@@ -8,13 +8,10 @@ from collections.abc import Callable
 import numpy as np
 
 from vaebook.config import NEIGHBOURS
-from vaebook.data import REFERENCE_SEED_OFFSET, swiss_roll
+from vaebook.data import FLOOR, real_sample_seed, reference_roll, swiss_roll
 
-# Two real samples for the noise floor, with seeds no training run uses for its own data: the
-# first is the reference sample a run is measured against (data.reference_roll).
-FLOOR_SEED_OFFSETS = (REFERENCE_SEED_OFFSET, 2 * REFERENCE_SEED_OFFSET)
-# The pairwise metrics (energy distance, fidelity and coverage) are O(n^2): they use a seeded
-# subsample of at most this many points of each set.
+# The pairwise metrics (energy distance, k-NN precision and coverage) are O(n^2): they use a
+# seeded subsample of at most this many points of each set.
 MAX_POINTS = 2000
 
 
@@ -62,8 +59,8 @@ def sliced_wasserstein(a, b, n_projections: int = 50, seed: int = 0) -> float:
 @_memoised
 def _sorted_projections(points: np.ndarray, n_projections: int, seed: int) -> np.ndarray:
     """The sorted projections of a point set on the seeded directions, one row per direction.
-    Sorting is the whole cost, so it is done in float32 (half the time; SW changes by ~1e-7
-    relative) and memoised: a trainer compares many point sets with the same real sample."""
+    Sorting is the whole cost, so it is done in float32 (faster, and SW moves only in its last
+    float32 digits) and memoised: a trainer compares many point sets with the same real sample."""
     directions = np.random.default_rng(seed).standard_normal((points.shape[1], n_projections))
     directions /= np.linalg.norm(directions, axis=0)
     projections = np.sort((directions.T @ points.T).astype(np.float32), axis=1)
@@ -113,12 +110,13 @@ def _neighbour_radii(a: np.ndarray, k: int) -> np.ndarray:
     return radii
 
 
-def nn_fidelity_coverage(
+def knn_precision_coverage(
     real, generated, k: int = NEIGHBOURS, max_points: int = MAX_POINTS, seed: int = 0
 ) -> tuple[float, float]:
-    """(fidelity, coverage) after Naeem et al. (2020), from each real point's k-NN radius:
-    fidelity, the share of generated points inside some real point's ball; coverage, the share
-    of real points whose ball holds at least one generated point."""
+    """(precision, coverage) from each real point's k-NN radius: the k-NN precision of
+    Kynkäänniemi et al. (2019), the share of generated points inside some real point's ball; and
+    the coverage of Naeem et al. (2020), the share of real points whose ball holds at least one
+    generated point."""
     real, generated = _pair(real, generated)
     rng = np.random.default_rng(seed)
     real, generated = _subsample(real, max_points, rng), _subsample(generated, max_points, rng)
@@ -127,28 +125,28 @@ def nn_fidelity_coverage(
     return float(inside.any(axis=1).mean()), float(inside.any(axis=0).mean())
 
 
-def _fidelity(a, b) -> float:
-    return nn_fidelity_coverage(b, a)[0]
+def _precision(a, b) -> float:
+    return knn_precision_coverage(b, a)[0]
 
 
 def _coverage(a, b) -> float:
-    return nn_fidelity_coverage(b, a)[1]
+    return knn_precision_coverage(b, a)[1]
 
 
 # Each metric as f(model points, real points) -> float.
 METRICS: dict[str, Callable[..., float]] = {
     "sliced_wasserstein": sliced_wasserstein,
     "energy_distance": energy_distance,
-    "fidelity": _fidelity,
+    "precision": _precision,
     "coverage": _coverage,
 }
 
 
 def distances(points, real, names: tuple[str, ...] = tuple(METRICS)) -> dict[str, float]:
-    """The named metrics of ``points`` against ``real``; fidelity and coverage share one pass."""
+    """The named metrics of ``points`` against ``real``; precision and coverage share one pass."""
     out: dict[str, float] = {}
-    if {"fidelity", "coverage"} & set(names):
-        out["fidelity"], out["coverage"] = nn_fidelity_coverage(real, points)
+    if {"precision", "coverage"} & set(names):
+        out["precision"], out["coverage"] = knn_precision_coverage(real, points)
     for name in names:
         if name not in out:
             out[name] = METRICS[name](points, real)
@@ -157,8 +155,9 @@ def distances(points, real, names: tuple[str, ...] = tuple(METRICS)) -> dict[str
 
 def noise_floor(kind: str, n: int, metric: str = "sliced_wasserstein", seed: int = 0) -> float:
     """The metric between two independent real samples of size n: what sampling alone gives.
-    The first sample is the one the trainer compares its points with (``data.reference_roll``)."""
+    The first sample is the one a run of ``seed`` is measured against (``data.reference_roll``),
+    the second is drawn from the seed's child FLOOR."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}")
-    first, second = (swiss_roll(n, seed + offset, kind) for offset in FLOOR_SEED_OFFSETS)
+    first, second = reference_roll(n, seed, kind), swiss_roll(n, real_sample_seed(seed, FLOOR), kind)
     return METRICS[metric](second, first)

@@ -2,7 +2,7 @@
 
 The parameters are a flat list ``[kernel, bias, kernel, bias, ...]``, the encoder's layers, then
 the decoder's. The trainer differentiates ``forward`` inside its XLA loop; the snapshots and
-``VAE``, the object a run gives back, run ``compiled(config)``, the same functions compiled once
+``VAE``, the object a run gives back, run ``compiled(network)``, the same functions compiled once
 per network, so that ``VAE`` reproduces a run's snapshots bit for bit.
 """
 
@@ -10,34 +10,49 @@ from __future__ import annotations
 
 import functools
 import random
+from dataclasses import dataclass
 from typing import NamedTuple
 
-import keras
 import numpy as np
 
-from vaebook.backend import tf, xla_program
+from vaebook.backend import keras, tf, xla_program
 from vaebook.config import Config
 from vaebook.data import DATA_DIM
 from vaebook.loss import loss_terms, objective, reparameterize
 
 # Layers at most this wide are "thin" (the 2-, 3- and 4-wide ends of the networks): products
 # over a thin dimension are written as broadcast sums, which XLA fuses into one cheap loop,
-# where a dot with a 3-wide dimension runs about ten times slower on the CPU.
+# where a dot with a 3-wide dimension runs several times slower on the CPU.
 THIN = 8
 
 
-def layer_shapes(config: Config) -> list[tuple[int, int]]:
+@dataclass(frozen=True)
+class Network:
+    """The settings that define the network: its compiled programs are cached by them."""
+
+    latent_dim: int
+    hidden_units: int
+    hidden_layers: int
+    activation: str
+
+    @classmethod
+    def of(cls, config: Config) -> Network:
+        """The network of a run of ``config``."""
+        return cls(config.latent_dim, config.hidden_units, config.hidden_layers, config.activation)
+
+
+def layer_shapes(network: Network) -> list[tuple[int, int]]:
     """(inputs, outputs) of every dense layer: encoder 3 -> hidden -> 2 * latent_dim (mu and
     log sigma^2), then decoder latent_dim -> hidden -> 3."""
-    hidden = [config.hidden_units] * config.hidden_layers
-    encoder = [DATA_DIM, *hidden, 2 * config.latent_dim]
-    decoder = [config.latent_dim, *hidden, DATA_DIM]
+    hidden = [network.hidden_units] * network.hidden_layers
+    encoder = [DATA_DIM, *hidden, 2 * network.latent_dim]
+    decoder = [network.latent_dim, *hidden, DATA_DIM]
     return [*zip(encoder[:-1], encoder[1:]), *zip(decoder[:-1], decoder[1:])]
 
 
-def encoder_size(config: Config) -> int:
+def encoder_size(network: Network) -> int:
     """How many of the parameters (kernels and biases) are the encoder's."""
-    return 2 * (config.hidden_layers + 1)
+    return 2 * (network.hidden_layers + 1)
 
 
 def initial_params(config: Config) -> list[np.ndarray]:
@@ -52,7 +67,7 @@ def initial_params(config: Config) -> list[np.ndarray]:
         return np.asarray(keras.initializers.GlorotUniform(seed=seeds.randint(1, int(1e9)))(shape))
 
     params = []
-    for index, shape in enumerate(layer_shapes(config)):
+    for index, shape in enumerate(layer_shapes(Network.of(config))):
         if config.head_init == "separate" and index == config.hidden_layers:  # the encoder's heads
             head = (shape[0], config.latent_dim)
             kernel = np.concatenate([glorot(head), glorot(head)], axis=1)
@@ -89,23 +104,23 @@ def mlp(params: list[tf.Tensor], x: tf.Tensor, activation: str) -> tf.Tensor:
     return x
 
 
-def encode(params: list[tf.Tensor], x: tf.Tensor, config: Config) -> tuple[tf.Tensor, tf.Tensor]:
+def encode(params: list[tf.Tensor], x: tf.Tensor, network: Network) -> tuple[tf.Tensor, tf.Tensor]:
     """The posterior's mean and log-variance for each input point."""
-    out = mlp(params[: encoder_size(config)], x, config.activation)
-    return out[:, : config.latent_dim], out[:, config.latent_dim :]
+    out = mlp(params[: encoder_size(network)], x, network.activation)
+    return out[:, : network.latent_dim], out[:, network.latent_dim :]
 
 
-def decode(params: list[tf.Tensor], z: tf.Tensor, config: Config) -> tf.Tensor:
+def decode(params: list[tf.Tensor], z: tf.Tensor, network: Network) -> tf.Tensor:
     """The decoder's output (the mean of p(x|z)) for each latent point."""
-    return mlp(params[encoder_size(config) :], z, config.activation)
+    return mlp(params[encoder_size(network) :], z, network.activation)
 
 
 def forward(
-    params: list[tf.Tensor], x: tf.Tensor, eps: tf.Tensor, config: Config
+    params: list[tf.Tensor], x: tf.Tensor, eps: tf.Tensor, network: Network
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """The reparameterised pass: encode x, draw z = mu + sigma * eps, decode z; (x_hat, mu, logvar)."""
-    mu, logvar = encode(params, x, config)
-    return decode(params, reparameterize(mu, logvar, eps), config), mu, logvar
+    mu, logvar = encode(params, x, network)
+    return decode(params, reparameterize(mu, logvar, eps), network), mu, logvar
 
 
 class Programs(NamedTuple):
@@ -116,21 +131,10 @@ class Programs(NamedTuple):
     reconstruct: tf.types.experimental.PolymorphicFunction
 
 
-def compiled(config: Config) -> Programs:
-    """The network's functions compiled by XLA, shared by every config with the same network:
-    the trainer's snapshots and ``VAE`` run these, so their numbers agree to the bit."""
-    return _compiled(
-        Config(
-            latent_dim=config.latent_dim,
-            hidden_units=config.hidden_units,
-            hidden_layers=config.hidden_layers,
-            activation=config.activation,
-        )
-    )
-
-
 @functools.lru_cache(maxsize=8)
-def _compiled(network: Config) -> Programs:
+def compiled(network: Network) -> Programs:
+    """The network's functions compiled by XLA, shared by every run of the same network: the
+    trainer's snapshots and ``VAE`` run these, so their numbers agree to the bit."""
     return Programs(
         encode=xla_program(lambda params, x: encode(params, x, network)),
         decode=xla_program(lambda params, z: decode(params, z, network)),
@@ -168,14 +172,14 @@ def _sequential(name: str, shapes: list[tuple[int, int]], activation: str) -> ke
 @keras.saving.register_keras_serializable(package="vaebook")
 class VAE(keras.Model):
     """The network and its parameters (``initial_params(config)`` unless given, e.g. a run's
-    weights). ``encode``, ``decode``, ``reconstruct`` and ``sample`` run ``compiled(config)`` on
+    weights). ``encode``, ``decode``, ``reconstruct`` and ``sample`` run ``compiled(network)`` on
     them and return numpy arrays. As a Keras model it has ``summary()``, ``save`` and ``fit``
     (one Adam step of the objective per batch: the benchmark's baseline)."""
 
     def __init__(self, config: Config, params: list[np.ndarray] | None = None, **kwargs) -> None:
         super().__init__(name=kwargs.pop("name", "vae"), **kwargs)
-        self.config = config
-        shapes, layers = layer_shapes(config), encoder_size(config) // 2  # a kernel and a bias a layer
+        self.config, self.network = config, Network.of(config)
+        shapes, layers = layer_shapes(self.network), encoder_size(self.network) // 2  # two per layer
         self.encoder = _sequential("encoder", shapes[:layers], config.activation)
         self.decoder = _sequential("decoder", shapes[layers:], config.activation)
         self.set_weights(initial_params(config) if params is None else params)
@@ -188,13 +192,13 @@ class VAE(keras.Model):
 
     def encode(self, x) -> tuple[np.ndarray, np.ndarray]:
         """The posterior's mean and log-variance for each input point."""
-        mu, logvar = compiled(self.config).encode(self._params(), _float32(x))
+        mu, logvar = compiled(self.network).encode(self._params(), _float32(x))
         return mu.numpy(), logvar.numpy()
 
     def decode(self, z) -> np.ndarray:
         """The decoder's output for each latent point; ``decode(snapshot_draws(...).z)`` gives a
         snapshot's prior samples."""
-        return compiled(self.config).decode(self._params(), _float32(z)).numpy()
+        return compiled(self.network).decode(self._params(), _float32(z)).numpy()
 
     def reconstruct(self, x, seed: int = 0, eps=None) -> np.ndarray:
         """Encode, draw z as in training, decode: what the report plotted as "generated". ``eps``
@@ -203,7 +207,7 @@ class VAE(keras.Model):
         x = _float32(x)
         if eps is None:
             eps = np.random.default_rng(seed).standard_normal((x.shape[0], self.config.latent_dim))
-        return compiled(self.config).reconstruct(self._params(), x, _float32(eps)).numpy()
+        return compiled(self.network).reconstruct(self._params(), x, _float32(eps)).numpy()
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """Decodes n draws of z ~ N(0, I) from numpy's generator seeded with ``seed``: generation proper."""
@@ -211,7 +215,7 @@ class VAE(keras.Model):
 
     def call(self, x):
         eps = keras.random.normal((tf.shape(x)[0], self.config.latent_dim), seed=self.seed_generator)
-        return forward(self._params(), x, eps, self.config)[0]
+        return forward(self._params(), x, eps, self.network)[0]
 
     @property
     def metrics(self):
@@ -222,7 +226,7 @@ class VAE(keras.Model):
         x = data[0] if isinstance(data, tuple) else data
         eps = keras.random.normal((tf.shape(x)[0], self.config.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            x_hat, mu, logvar = forward(self._params(), x, eps, self.config)
+            x_hat, mu, logvar = forward(self._params(), x, eps, self.network)
             value = objective(*loss_terms(x, x_hat, mu, logvar), self.config.loss)
         grads = tape.gradient(value, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))

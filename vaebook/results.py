@@ -16,12 +16,22 @@ from vaebook.model import VAE
 SOURCES = ("recon", "prior")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """The model's output at the end of one epoch, for all n_points (see draws.snapshot_draws)."""
+    """The model's output at the end of one epoch, for all n_points (see draws.snapshot_draws).
+    Two snapshots are equal when their points are, bit for bit."""
 
     reconstructions: np.ndarray  # decoder outputs for the training inputs (the report's "generated")
     prior_samples: np.ndarray  # decoder outputs for z ~ N(0, I): generation proper
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return np.array_equal(self.reconstructions, other.reconstructions) and np.array_equal(
+            self.prior_samples, other.prior_samples
+        )
+
+    __hash__ = None  # equal by value, and its arrays change: not a dict key
 
     def distances(self, reference: np.ndarray, names: tuple[str, ...]) -> dict[tuple[str, str], float]:
         """The metrics ``names`` of both kinds of points against a real sample, keyed (metric, source)."""
@@ -33,9 +43,11 @@ class Snapshot:
         return out
 
 
-@dataclass
+@dataclass(eq=False)
 class Run:
-    """A finished training run. Read its distances with ``distance`` and ``snapshot_distance``."""
+    """A finished training run. Read its distances with ``distance`` and ``snapshot_distance``.
+    Two runs are equal when their Configs and every array they hold are, bit for bit (a run
+    loaded from the cache equals the run trained: ``seconds`` is not compared)."""
 
     config: Config
     objective: np.ndarray  # the objective (loss.objective) at every iteration: the report's VFE
@@ -46,39 +58,20 @@ class Run:
     weights: list[np.ndarray] = field(repr=False)
     seconds: float = 0.0  # wall time of the training itself (0 for a run loaded from cache)
 
-    @property
-    def vfe(self) -> np.ndarray:
-        """Alias of ``objective``, under the report's name for it (Variational Free Energy)."""
-        return self.objective
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+        arrays = ("objective", "reconstruction_loss", "kl_loss")
+        return (
+            self.config == other.config
+            and all(np.array_equal(getattr(self, name), getattr(other, name)) for name in arrays)
+            and self.snapshots == other.snapshots
+            and self.distance_records == other.distance_records
+            and len(self.weights) == len(other.weights)
+            and all(np.array_equal(a, b) for a, b in zip(self.weights, other.weights))
+        )
 
-    # The names of version 0.1, kept as aliases: the loss terms were called as the points are.
-    @property
-    def reconstruction(self) -> np.ndarray:
-        """Alias of ``reconstruction_loss`` (its name in vaebook 0.1)."""
-        return self.reconstruction_loss
-
-    @property
-    def kl(self) -> np.ndarray:
-        """Alias of ``kl_loss`` (its name in vaebook 0.1)."""
-        return self.kl_loss
-
-    @property
-    def distances(self) -> dict[str, np.ndarray]:
-        """vaebook 0.1's table of the sliced Wasserstein distance at every evaluation epoch:
-        ``"epoch"`` and ``"<source>_sliced_wasserstein"``. Prefer ``distance``."""
-        name = "sliced_wasserstein"
-        return {"epoch": self.distance(name)[0]} | {f"{s}_{name}": self.distance(name, s)[1] for s in SOURCES}
-
-    @property
-    def snapshot_distances(self) -> dict[str, np.ndarray]:
-        """vaebook 0.1's table of every metric at the snapshot epochs: ``"epoch"`` and
-        ``"<source>_<metric>"``. Prefer ``snapshot_distance``."""
-        epochs = np.array(sorted(self.snapshots))
-        return {"epoch": epochs} | {
-            f"{source}_{metric}": self.snapshot_distance(metric, source)[1]
-            for metric in metrics.METRICS
-            for source in SOURCES
-        }
+    __hash__ = None  # equal by value, and its arrays change: not a dict key
 
     @property
     def model(self) -> VAE:

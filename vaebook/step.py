@@ -8,20 +8,46 @@ functions, no variable updates), so one call runs many steps without returning t
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
-from vaebook import draws
 from vaebook.backend import tf, xla_program
 from vaebook.config import Config
+from vaebook.draws import EPS_STREAM, Noise, normal
 from vaebook.loss import loss_terms, objective
-from vaebook.model import forward
+from vaebook.model import Network, forward
 
 # TF 1's AdamOptimizer defaults, which the original code used.
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
-# Epochs per call of the compiled loop, at most: ten 100-step epochs per call train about 10%
-# faster than one (each call pays Python and TensorFlow dispatch for ~40 tensors).
+# Epochs per call of the compiled loop, at most: each call pays Python's and TensorFlow's
+# dispatch for every parameter and moment tensor, which several epochs a call share.
 EPOCHS_PER_CALL = 10
 
 Tensors = list[tf.Tensor]
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """What the compiled training loop depends on besides its inputs (a run's seed, length and
+    data are inputs, so that a sweep compiles once per design)."""
+
+    network: Network
+    batch_size: int
+    steps_per_epoch: int
+    learning_rate: float
+    loss: str
+    noise: Noise
+
+    @classmethod
+    def of(cls, config: Config) -> StepKey:
+        """The key of a run of ``config``."""
+        return cls(
+            Network.of(config),
+            config.batch_size,
+            config.steps_per_epoch,
+            config.learning_rate,
+            config.loss,
+            Noise.of(config),
+        )
 
 
 def adam_update(
@@ -39,60 +65,56 @@ def adam_update(
 
 
 def gradients(
-    config: Config, params: Tensors, x: tf.Tensor, inputs: tf.Tensor, eps: tf.Tensor
+    key: StepKey, params: Tensors, x: tf.Tensor, inputs: tf.Tensor, eps: tf.Tensor
 ) -> tuple[Tensors, tf.Tensor]:
     """The gradients of one batch's objective, and its (objective, mean reconstruction term, mean
     KL term). ``inputs`` is what the encoder reads (``x`` with its noise), ``eps`` the draws of z.
 
     The batch runs as two half-batches whose passes are independent until their gradients are
-    summed: XLA runs them on two cores at once (1.3x); the numbers do not depend on the cores."""
-    batch = config.batch_size
+    summed: XLA runs them on two cores at once; the numbers do not depend on the cores."""
+    batch = key.batch_size
     sizes = [batch // 2, batch - batch // 2] if batch > 1 else [batch]
     with tf.GradientTape() as tape:
         tape.watch(params)
         halves = zip(*(tf.split(t, sizes) for t in (x, inputs, eps)))
-        terms = [loss_terms(xi, *forward(params, ci, ei, config)) for xi, ci, ei in halves]
+        terms = [loss_terms(xi, *forward(params, ci, ei, key.network)) for xi, ci, ei in halves]
         recon, kl = (tf.concat(t, axis=0) for t in zip(*terms))
-        value = objective(recon, kl, config.loss)
+        value = objective(recon, kl, key.loss)
     return tape.gradient(value, params), tf.stack([value, tf.reduce_mean(recon), tf.reduce_mean(kl)])
 
 
 def train_step(
-    config: Config,
+    key: StepKey,
     params: Tensors,
     m: Tensors,
     v: Tensors,
     step: tf.Tensor,
     x: tf.Tensor,
-    inputs: tf.Tensor | None,
+    inputs: tf.Tensor,
     seed: tf.Tensor,
 ) -> tuple[Tensors, Tensors, Tensors, tf.Tensor]:
-    """One Adam step on the batch ``x``: the new (params, m, v) and the step's losses."""
-    eps = draws.normal((config.batch_size, config.latent_dim), seed, draws.EPS_STREAM, step)
-    if inputs is None:  # noise_draw "step": this step's own draw of the input noise
-        inputs = draws.noisy(config, seed, x, step)
-    grads, losses = gradients(config, params, x, inputs, eps)
-    return (*adam_update(params, m, v, grads, step, config.learning_rate), losses)
-
-
-def epochs_program(config: Config) -> tf.types.experimental.PolymorphicFunction:
-    """Up to EPOCHS_PER_CALL epochs of Adam steps as one XLA computation: (params, m, v, first
-    step, number of epochs, one epoch's batches, the encoder's batches or None, seed) -> the
-    next params and moments, and the losses of every step (rows past the last epoch are zeros).
-    A run's seed, length and data are inputs, so a sweep compiles once per design."""
-    return _epochs_program(config.replace(seed=0, epochs=1, snapshots=(1,), eval_every=1, data="report"))
+    """One Adam step on the batch ``x``, whose points the encoder reads as ``inputs`` with the
+    step's own noise draw if the noise is drawn afresh: the new (params, m, v) and the losses."""
+    eps = normal((key.batch_size, key.network.latent_dim), seed, EPS_STREAM, step)
+    inputs = key.noise.fresh_inputs(inputs, seed, step)
+    grads, losses = gradients(key, params, x, inputs, eps)
+    return (*adam_update(params, m, v, grads, step, key.learning_rate), losses)
 
 
 @functools.lru_cache(maxsize=8)
-def _epochs_program(config: Config):
-    steps = config.steps_per_epoch
+def epochs_program(key: StepKey) -> tf.types.experimental.PolymorphicFunction:
+    """Up to EPOCHS_PER_CALL epochs of Adam steps as one XLA computation: (params, m, v, first
+    step, number of epochs, one epoch's batches, what the encoder reads of them before each
+    step's noise (``Noise.fixed_inputs``), seed) -> the next params and moments, and the losses
+    of every step (rows past the last epoch are zeros)."""
+    steps = key.steps_per_epoch
 
     @xla_program
     def run_epochs(params, m, v, step0, n_epochs, batches, input_batches, seed):
         def body(i, params, m, v, record):
             step = step0 + tf.cast(i, tf.int64)
-            inputs = None if input_batches is None else input_batches[i % steps]
-            params, m, v, losses = train_step(config, params, m, v, step, batches[i % steps], inputs, seed)
+            batch, inputs = batches[i % steps], input_batches[i % steps]
+            params, m, v, losses = train_step(key, params, m, v, step, batch, inputs, seed)
             return i + 1, params, m, v, record.write(i, losses)
 
         record = tf.TensorArray(tf.float32, size=EPOCHS_PER_CALL * steps, element_shape=(3,))

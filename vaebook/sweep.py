@@ -13,30 +13,80 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import tempfile
 import threading
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 
 from tqdm import tqdm
 
-from vaebook import cache
+from vaebook import cache, store
+from vaebook.backend import set_tf_threads
 from vaebook.config import Config
-from vaebook.threads import one_thread_each, set_tf_threads
-from vaebook.training import Run, TrainingDiverged, is_cached, train
+from vaebook.training import Run, train
 
 # One run at a time in a process (a dask worker with several threads, a thread pool): the
 # process's TensorFlow threads are sized for one run, which two at once would only share.
 _ONE_RUN_AT_A_TIME = threading.Lock()
 
 
+class RunFailed(RuntimeError):
+    """Training one of ``train_many``'s Configs raised an exception: ``config`` is that Config,
+    and the exception, with the worker's traceback, is this one's cause."""
+
+    def __init__(self, config: Config, error: BaseException) -> None:
+        super().__init__(f"training {config!r} raised {type(error).__name__}: {error}")
+        self.config = config
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker, as text (tracebacks do not travel)."""
+
+    def __str__(self) -> str:
+        return f"\n{self.args[0]}"
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A run's exception and its traceback, sent back by a worker as a result: whatever the
+    executor itself raises is then the executor's failure, not a run's."""
+
+    error: BaseException
+    traceback: str
+
+
+def _outcome(function: Callable[[Config], object], config: Config) -> object:
+    """``function(config)``, or its exception as a ``_Failure``."""
+    try:
+        return function(config)
+    except Exception as err:
+        try:
+            pickle.dumps(err)
+        except Exception:  # an exception that cannot travel: its text does
+            err = RuntimeError(f"{type(err).__name__}: {err}")
+        return _Failure(err, traceback.format_exc())
+
+
+def _raise_failure(config: Config, failure: _Failure) -> None:
+    failure.error.__cause__ = _RemoteTraceback(failure.traceback)
+    raise RunFailed(config, failure.error) from failure.error
+
+
 def _train_quietly(config: Config) -> None:
     train(config, progress=False)
 
 
+def _one_tf_thread() -> None:
+    """A local pool worker's set-up: one TensorFlow thread, since the pool has one worker a core."""
+    set_tf_threads(1)
+
+
 def default_workers() -> int:
-    """One worker per core (at most 2 on the book's target laptop unless told otherwise)."""
+    """One worker per core, unless VAEBOOK_WORKERS says otherwise."""
     return int(os.environ.get("VAEBOOK_WORKERS", os.cpu_count() or 1))
 
 
@@ -49,11 +99,13 @@ def train_many(
     """The runs of ``configs``, in order. Those not in the cache are trained on ``executor``
     (any ``concurrent.futures.Executor``, e.g. dask's ``client.get_executor()``) and saved in
     this process's cache, or by default on a local pool of ``workers`` processes (one per core).
-    Raises TypeError for an executor that is not one, RuntimeError when the executor cannot run
-    the runs (a closed client, a cluster that is gone); runs that did not finish are not saved."""
+    Raises RunFailed, naming the Config, when training a run raised (the worker's exception and
+    traceback are its cause); TypeError for an executor that is not one; RuntimeError when the
+    executor cannot run the runs (a closed client, a cluster or worker process that is gone).
+    Runs that did not finish are not saved."""
     configs = list(configs)
     _check_executor(executor, workers)
-    missing = list(dict.fromkeys(c for c in configs if not is_cached(c)))
+    missing = list(dict.fromkeys(c for c in configs if not store.is_cached(c)))
     bar = tqdm(total=len(missing), disable=not progress, unit="run", desc="training runs", leave=False)
     with bar:
         if executor is not None:
@@ -84,13 +136,21 @@ def _train_locally(missing: list[Config], workers: int, bar: tqdm) -> None:
     each, or in this process for a single run or worker."""
     if workers > 1 and len(missing) > 1:
         context = multiprocessing.get_context("spawn")  # a fresh TensorFlow per worker
-        with one_thread_each(), ProcessPoolExecutor(min(workers, len(missing)), mp_context=context) as pool:
-            for job in as_completed([pool.submit(_train_quietly, c) for c in missing]):
-                job.result()
-                bar.update()
+        pool = ProcessPoolExecutor(min(workers, len(missing)), mp_context=context, initializer=_one_tf_thread)
+        with pool:
+            jobs = {pool.submit(_outcome, _train_quietly, c): c for c in missing}
+            try:
+                for job in as_completed(jobs):
+                    _result(jobs[job], job, f"train_many's local pool of {workers} processes")
+                    bar.update()
+            finally:
+                pool.shutdown(cancel_futures=True)
     else:
         for config in missing:
-            train(config, progress=False)
+            try:
+                train(config, progress=False)
+            except Exception as err:
+                raise RunFailed(config, err) from err
             bar.update()
 
 
@@ -101,50 +161,41 @@ def _train_on(executor: Executor, missing: list[Config], bar: tqdm) -> None:
     try:
         for config in missing:
             try:
-                jobs[executor.submit(run_file, config)] = config
+                jobs[executor.submit(_outcome, run_file, config)] = config
             except Exception as err:
-                raise _unusable(executor, err) from err
+                raise _unusable(f"train_many's executor {executor!r}", err) from err
         for job in as_completed(jobs):
-            try:
-                name, blob = job.result()
-            except TrainingDiverged:
-                raise
-            except Exception as err:
-                raise _unusable(executor, err) from err
-            _save_run_file(jobs[job], name, blob)
+            name, blob = _result(jobs[job], job, f"train_many's executor {executor!r}")
+            store.import_run(jobs[job], name, blob)
             bar.update()
     finally:
         for job in jobs:
             job.cancel()
 
 
-def _unusable(executor: Executor, err: Exception) -> RuntimeError:
+def _result(config: Config, job: Future, runner: str) -> object:
+    """A finished job's result; RunFailed if the run raised, RuntimeError if ``runner`` failed."""
+    try:
+        result = job.result()
+    except Exception as err:  # the executor's own failure: the run's comes back as a _Failure
+        raise _unusable(runner, err) from err
+    if isinstance(result, _Failure):
+        _raise_failure(config, result)
+    return result
+
+
+def _unusable(runner: str, err: Exception) -> RuntimeError:
     return RuntimeError(
-        f"train_many's executor {executor!r} could not run the sweep ({type(err).__name__}: {err}); "
-        "is its cluster still up, its client open, and vaebook installed on its workers?"
+        f"{runner} could not run the sweep ({type(err).__name__}: {err}): the cluster or a worker "
+        "process was lost, or the client closed. Is the cluster still up, its client open, and "
+        "vaebook installed on its workers?"
     )
-
-
-def _save_run_file(config: Config, name: str, blob: bytes) -> None:
-    """Save a run's file sent by a worker into this process's cache, if its bytes are intact and
-    it is the file this process's trainer reads for ``config``; nothing else is left there."""
-    relative = PurePosixPath(name)
-    if relative.is_absolute() or ".." in relative.parts or relative.suffix != ".npz":
-        raise RuntimeError(f"a worker sent a run file named {name!r}, which is not a file inside a cache")
-    path = cache.cache_dir().joinpath(*relative.parts)
-    cache.save_bytes(path, blob)
-    if not is_cached(config):
-        path.unlink()
-        raise RuntimeError(
-            f"a worker sent {name} for {config!r}, a file this process's vaebook does not read for it: "
-            "do the workers run the same vaebook version?"
-        )
 
 
 def run_file(config: Config) -> tuple[str, bytes]:
     """Train ``config`` in a private temporary cache and return the finished run's cache file:
-    its path relative to the cache folder, and its checksummed bytes. This is what an executor's
-    worker runs; the caller saves the file with ``vaebook.cache.save_bytes``."""
+    its path relative to the cache folder, and its checksummed bytes (``store.export_run``).
+    This is what an executor's worker runs; the caller saves the file with ``store.import_run``."""
     worker = _dask_worker()
     scratch = worker.local_directory if worker is not None else None  # dask cleans it if the worker dies
     with _ONE_RUN_AT_A_TIME, tempfile.TemporaryDirectory(prefix="vaebook-run-", dir=scratch) as folder:
@@ -152,9 +203,7 @@ def run_file(config: Config) -> tuple[str, bytes]:
             _use_threads(worker.state.nthreads)
         with cache.redirected(Path(folder)):
             train(config, progress=False)
-        # The trainer leaves one file for a finished run (its checkpoint is removed).
-        [path] = Path(folder).rglob("*.npz")
-        return path.relative_to(folder).as_posix(), path.read_bytes()
+            return store.export_run(config)
 
 
 def _dask_worker():

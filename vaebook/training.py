@@ -4,34 +4,36 @@ Every random draw is stateless in (seed, step) (``vaebook.draws``), so a run dep
 Config alone: rerunning it, or resuming it from a checkpoint, gives the same bits. The steps run
 in ``vaebook.step``'s compiled loop, up to the next epoch that is evaluated; the snapshots and
 their distances, a pure function of (parameters, epoch), are computed on a second thread meanwhile.
+The run's files are the store's (``vaebook.store``): the loop hands it each new state.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from tqdm import tqdm
 
-from vaebook import draws, metrics
+from vaebook import metrics, store
 from vaebook.backend import tf
 from vaebook.config import Config
 from vaebook.data import DATA_DIM, reference_roll, swiss_roll
-from vaebook.model import VAE, compiled, initial_params
+from vaebook.draws import Noise, snapshot_draws
+from vaebook.model import Network, compiled, initial_params
 from vaebook.results import Run, Snapshot
-from vaebook.step import EPOCHS_PER_CALL, epochs_program
-from vaebook.store import State, is_cached, load_state, run_key, run_lock, run_path, save_state
+from vaebook.step import EPOCHS_PER_CALL, StepKey, epochs_program
+from vaebook.store import State
 
-__all__ = ["Run", "Snapshot", "TrainingDiverged", "build_model", "is_cached", "train"]
+__all__ = ["Run", "Snapshot", "TrainingDiverged", "train"]
 
 # Recorded every eval epoch: cheap. At snapshot epochs: every metric of vaebook.metrics.
 EVERY_EVAL, AT_SNAPSHOTS = ("sliced_wasserstein",), tuple(metrics.METRICS)
 
-
-def build_model(config: Config) -> VAE:
-    """``VAE(config)``, the network with its initial parameters (its name in vaebook 0.1)."""
-    return VAE(config)
+Tensors = list[list[tf.Tensor]]  # the compiled loop's (params, m, v)
 
 
 class TrainingDiverged(RuntimeError):
@@ -43,20 +45,20 @@ def train(config: Config, progress: bool = True, checkpoint_seconds: float = 15.
 
     A run in progress is checkpointed to the cache every ``checkpoint_seconds``; an interrupted
     run resumes from its last checkpoint. Raises ``TrainingDiverged`` if the loss stops being
-    finite; nothing of a diverged run is written.
+    finite; nothing of a diverged run is kept.
     """
-    with run_lock(config):
-        done = load_state(config)
+    with store.run_lock(config):
+        done = store.load(config)
         if done is not None:
             return done.to_run(seconds=0.0)
         return _train(config, progress, checkpoint_seconds)
 
 
 def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
-    state = load_state(config, partial=True) or State(config, initial_params(config))
+    state = store.load_checkpoint(config) or State.initial(config, initial_params(config))
     loop, tensors = EpochLoop(config), [list(map(tf.constant, g)) for g in (state.params, state.m, state.v)]
     start = saved = time.perf_counter()
-    desc = f"training {run_key(config)}"
+    desc = f"training {store.run_key(config)}"
     bar = tqdm(
         total=config.epochs, initial=state.epoch, disable=not progress, unit="epoch", desc=desc, leave=False
     )
@@ -64,20 +66,19 @@ def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
         while state.epoch < config.epochs:
             first = state.epoch
             try:
-                tensors = loop.train(state, tensors, next_stop(config, first))
-            except TrainingDiverged:  # nothing of a diverged run stays, not even its checkpoint
-                run_path(config, partial=True).unlink(missing_ok=True)
+                state, tensors = loop.train(state, tensors, next_stop(config, first))
+            except TrainingDiverged:
+                store.discard(config)
                 raise
             if state.epoch in config.eval_epochs:
                 evaluator.submit(tensors[0], state.epoch)
             bar.update(state.epoch - first)
             if time.perf_counter() - saved > checkpoint_seconds and state.epoch < config.epochs:
-                evaluator.collect(state)
-                save_state(with_tensors(state, tensors), partial=True)
+                state = evaluator.collect(state)
+                store.checkpoint(with_tensors(state, tensors))
                 saved = time.perf_counter()
-        evaluator.collect(state)
-    save_state(with_tensors(state, tensors))
-    run_path(config, partial=True).unlink(missing_ok=True)
+        state = with_tensors(evaluator.collect(state), tensors)
+    store.finish(state)
     return state.to_run(seconds=time.perf_counter() - start)
 
 
@@ -87,28 +88,28 @@ def next_stop(config: Config, epoch: int) -> int:
     return min(epoch + EPOCHS_PER_CALL, config.epochs, min(e for e in config.eval_epochs if e > epoch))
 
 
-def with_tensors(state: State, tensors: list[list[tf.Tensor]]) -> State:
+def with_tensors(state: State, tensors: Tensors) -> State:
     """``state`` with the parameters and Adam's moments of the compiled loop, as numpy arrays."""
-    state.params, state.m, state.v = ([t.numpy() for t in group] for group in tensors)
-    return state
+    params, m, v = (tuple(t.numpy() for t in group) for group in tensors)
+    return state.replace(params=params, m=m, v=v)
 
 
 class EpochLoop:
-    """The compiled loop with one run's data: its batches (and their one noisy copy, if the
-    noise is drawn once) as constants, reshaped once."""
+    """The compiled loop with one run's data: its batches, and what the encoder reads of them
+    before each step's noise (``Noise.fixed_inputs``), as constants reshaped once."""
 
     def __init__(self, config: Config) -> None:
         self.config, steps = config, config.steps_per_epoch
+        self.seed = tf.constant(config.seed, tf.int64)
         points = tf.constant(swiss_roll(config.n_points, config.seed, config.data))
         self.batches = tf.reshape(points, (steps, config.batch_size, DATA_DIM))
-        self.input_batches = None  # noise_draw "step": the loop draws each step's noise itself
-        if config.noise_draw == "once" and draws.has_noise(config):
-            self.input_batches = tf.reshape(draws.noisy_copy(config, points), self.batches.shape)
-        self.program, self.seed = epochs_program(config), tf.constant(config.seed, tf.int64)
+        inputs = Noise.of(config).fixed_inputs(points, self.seed)
+        self.input_batches = self.batches if inputs is points else tf.reshape(inputs, self.batches.shape)
+        self.program = epochs_program(StepKey.of(config))
 
-    def train(self, state: State, tensors: list[list[tf.Tensor]], last: int) -> list[list[tf.Tensor]]:
-        """Train from ``state.epoch`` to ``last``, recording the steps' losses in ``state``; the
-        new (params, m, v). A loss that is not finite raises TrainingDiverged."""
+    def train(self, state: State, tensors: Tensors, last: int) -> tuple[State, Tensors]:
+        """Train from ``state.epoch`` to ``last``: the new state (its epoch and the steps' losses)
+        and the new (params, m, v). A loss that is not finite raises TrainingDiverged."""
         first, steps = state.epoch, self.config.steps_per_epoch
         *tensors, record = self.program(
             *tensors,
@@ -126,15 +127,36 @@ class EpochLoop:
                 f"the loss became {losses[~np.isfinite(losses)][0]} with "
                 f"learning_rate={self.config.learning_rate}; try a smaller learning_rate"
             )
-        state.losses[first:last], state.epoch = losses, last
-        return tensors
+        return state.replace(epoch=last, losses=np.concatenate([state.losses, losses])), tensors
+
+
+@contextlib.contextmanager
+def _environment_kept():
+    """The environment as it was before the block, whatever the block's imports set."""
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        os.environ.update({name: value for name, value in before.items() if os.environ.get(name) != value})
+
+
+@functools.cache
+def _blas():
+    """threadpoolctl's controller of the BLAS libraries numpy loaded. Its import sets an OpenMP
+    variable for Intel's runtime, which vaebook does not load: the environment stays the caller's."""
+    with _environment_kept():
+        from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
 
 
 class Evaluator:
-    """The snapshots and distances of the evaluation epochs, on a thread beside the compiled loop."""
+    """The snapshots and distances of the evaluation epochs, on a thread beside the compiled loop,
+    with one BLAS thread: the trainer keeps the cores busy."""
 
     def __init__(self, config: Config) -> None:
-        self.config = config
+        self.config, self.network = config, Network.of(config)
         self.reference = reference_roll(config.n_points, config.seed, config.data)
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending: dict[int, Future] = {}
@@ -151,19 +173,21 @@ class Evaluator:
 
     def evaluate(self, params: list[tf.Tensor], epoch: int) -> tuple[Snapshot, dict[tuple[str, str], float]]:
         """The model's points at the end of ``epoch`` and their distances to the reference sample."""
-        d, programs = draws.snapshot_draws(self.config, epoch), compiled(self.config)
+        d, programs = snapshot_draws(self.config, epoch), compiled(self.network)
         snap = Snapshot(
             programs.reconstruct(params, tf.constant(d.inputs), tf.constant(d.eps)).numpy(),
             programs.decode(params, tf.constant(d.z)).numpy(),
         )
-        return snap, snap.distances(
-            self.reference, AT_SNAPSHOTS if epoch in self.config.snapshot_epochs else EVERY_EVAL
-        )
+        names = AT_SNAPSHOTS if epoch in self.config.snapshot_epochs else EVERY_EVAL
+        with _blas().limit(limits=1, user_api="blas"):
+            return snap, snap.distances(self.reference, names)
 
-    def collect(self, state: State) -> None:
-        """Wait for the submitted evaluations and record them in ``state``."""
+    def collect(self, state: State) -> State:
+        """Wait for the submitted evaluations: ``state`` with their snapshots and distances."""
+        snapshots, distances = dict(state.snapshots), dict(state.distances)
         for e, job in sorted(self.pending.items()):
-            snap, state.distances[e] = job.result()
+            snap, distances[e] = job.result()
             if e in self.config.snapshot_epochs:
-                state.snapshots[e] = snap
+                snapshots[e] = snap
         self.pending.clear()
+        return state.replace(snapshots=snapshots, distances=distances)

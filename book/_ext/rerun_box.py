@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from vaebook.book.parameters import papermill_value
+
 NOT_A_LITERAL = object()  # a default papermill cannot pass back (an expression, a set, ...)
 
 
@@ -69,23 +71,10 @@ def _plain(value: object) -> object:
     return value
 
 
-def _read_as_other_type(text: str) -> bool:
-    """Whether papermill's ``-p`` would turn this string into a bool, None or a number."""
-    if text in ("True", "False", "None"):
-        return True
-    for kind in (int, float):
-        try:
-            kind(text)
-            return True
-        except ValueError:
-            pass
-    return False
-
-
 def papermill_flag(name: str, value: object) -> list[str] | None:
     """The papermill arguments that set ``name`` to exactly ``value``, or None if none can."""
     if isinstance(value, str):
-        return ["-r" if _read_as_other_type(value) else "-p", name, value]
+        return ["-p" if papermill_value(value) == value else "-r", name, value]
     if value is None or isinstance(value, (bool, int, float)):
         return ["-p", name, repr(value)]
     if isinstance(value, (tuple, list, dict)):

@@ -1,15 +1,14 @@
 """``vaebook build``: execute every chapter with papermill, in TOC order, then build the book.
 
 Chapters are executed into temporary files and copied over the committed notebooks only when
-all of them succeeded, so a failing chapter leaves the book as it was; the README's sentences
-that quote the chapters' numbers are then regenerated from them (``vaebook.readme``). Volatile metadata
+all of them succeeded, so a failing chapter leaves the book as it was. Volatile metadata
 (timings, stderr streams such as progress bars) is scrubbed, so that two builds with the same
-cache give byte-identical notebooks and a clean ``git status``.
+cache give byte-identical notebooks and a clean ``git status``. Each chapter runs in a kernel of
+its own, whose start-up and shut-down chatter goes to a log file of its own.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -19,38 +18,16 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
-import yaml
 
-from vaebook import readme
-from vaebook.provenance import EXECUTED_ENV
-from vaebook.threads import environment, one_thread_each
+from vaebook.book.provenance import APPENDIX
+from vaebook.book.toc import Book
 
-ROOT = Path(__file__).resolve().parent.parent
-BOOK = ROOT / "book"
 # From an empty cache these chapters train most of the book's runs: started first, they keep both
 # cores busy while the others find their runs in the cache or wait on a run's lock.
 TRAIN_MOST = ("09_original_code", "08_design")
-# Chapters that read the other executed chapters (the provenance appendix): executed after them.
-READ_THE_OTHERS = ("appendix_provenance",)
-
-
-def chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
-    """The executable chapters (.ipynb files) listed in the table of contents, in its order."""
-    entries = yaml.safe_load(toc.read_text())
-    files: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(entries.get("parts", entries.get("chapters", [])))
-    return [BOOK / f"{f}.ipynb" for f in files if (BOOK / f"{f}.ipynb").exists()]
+# Chapters that read the other executed chapters (the provenance appendix): executed after them,
+# with the folder they were executed into as their parameter ``executed``.
+READ_THE_OTHERS = (APPENDIX,)
 
 
 def _merged_streams(outputs: list) -> list:
@@ -88,36 +65,34 @@ def scrub(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-@contextlib.contextmanager
-def _stderr_to(log: Path):
-    """Send this process's file descriptor 2, which the kernels inherit, to ``log``: their
-    start-up and shut-down chatter is not the build's output."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(log, "ab") as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def execute(chapter: Path, output: Path, parameters: dict | None = None) -> None:
-    """Run one chapter with papermill, from book/, with its default parameters or ``parameters``."""
+def execute(
+    chapter: Path,
+    output: Path,
+    parameters: dict | None = None,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run one chapter with papermill in a kernel of its own, started in the chapter's folder
+    with the environment ``env`` (default: this process's) and its stderr sent to ``log``
+    (default: discarded)."""
     import papermill
+    from jupyter_client.manager import KernelManager
 
-    with _stderr_to(ROOT / "_build" / "kernels.log"):
-        papermill.execute_notebook(
-            str(chapter),
-            str(output),
-            parameters=parameters or {},
-            cwd=str(BOOK),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-        )
+    km = KernelManager(kernel_name="python3")
+    with open(log if log is not None else os.devnull, "ab") as sink:
+        km.start_kernel(cwd=str(chapter.parent), env=dict(env or os.environ), stderr=sink)
+        try:
+            papermill.execute_notebook(
+                str(chapter),
+                str(output),
+                parameters=parameters or {},
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                km=km,
+            )
+        finally:
+            km.shutdown_kernel(now=True)
 
 
 def _failure(chapter: Path, err: Exception, command: str = "vaebook build") -> str:
@@ -128,11 +103,11 @@ def _failure(chapter: Path, err: Exception, command: str = "vaebook build") -> s
     return f"{command}: chapter {chapter.stem} failed{where}: {ename}: {evalue}".rstrip()
 
 
-def jupyter_book(*args: str) -> int:
-    """Run the jupyter-book command of this Python environment."""
+def jupyter_book(book: Book, *args: str) -> int:
+    """Run the jupyter-book command of this Python environment on ``book``."""
     exe = Path(sys.executable).with_name("jupyter-book")
     command = [str(exe)] if exe.exists() else ["jupyter-book"]
-    return subprocess.call([*command, "build", str(BOOK), *args], cwd=ROOT)
+    return subprocess.call([*command, "build", str(book.folder), *args], cwd=book.root)
 
 
 def execute_all(
@@ -141,14 +116,22 @@ def execute_all(
     workers: int,
     parameters: dict | None = None,
     command: str = "vaebook build",
+    logs: Path | None = None,
 ) -> str | None:
     """Execute the chapters into ``folder``, ``workers`` at a time, printing a line as each
     ends; the first failure's message, or None. The chapters that train most start first; those
-    that read the others (READ_THE_OTHERS) run last and read them from ``folder``."""
+    that read the others (READ_THE_OTHERS) run last and read them from ``folder``. With several
+    workers, each kernel gets one TensorFlow thread; each kernel's stderr goes to ``logs``/NAME.log."""
+    env = dict(os.environ)
+    if workers > 1:
+        env["VAEBOOK_TF_THREADS"] = "1"  # a kernel per core
+    if logs is not None:
+        logs.mkdir(parents=True, exist_ok=True)
 
-    def run(chapter: Path) -> float:
+    def run(chapter: Path, values: dict) -> float:
         start = time.perf_counter()
-        execute(chapter, folder / chapter.name, parameters)
+        log = logs / f"{chapter.stem}.log" if logs is not None else None
+        execute(chapter, folder / chapter.name, values, log, env)
         scrub(folder / chapter.name)
         return time.perf_counter() - start
 
@@ -157,47 +140,45 @@ def execute_all(
         key=lambda c: TRAIN_MOST.index(c.stem) if c.stem in TRAIN_MOST else len(TRAIN_MOST),
     )
     last = [c for c in todo if c.stem in READ_THE_OTHERS]
-    threads = one_thread_each() if workers > 1 else contextlib.nullcontext()
     done = 0
-    with _stderr_to(ROOT / "_build" / "kernels.log"), threads, ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         for batch in (first, last):
-            reading = environment(EXECUTED_ENV, str(folder)) if batch is last else contextlib.nullcontext()
-            with reading:
-                jobs = {pool.submit(run, chapter): chapter for chapter in batch}
-                for job in as_completed(jobs):
-                    chapter = jobs[job]
-                    try:
-                        seconds = job.result()
-                    except Exception as err:  # papermill's own errors and the kernel's
-                        pool.shutdown(cancel_futures=True)
-                        return _failure(chapter, err, command)
-                    done += 1
-                    print(f"[{done}/{len(todo)}] {chapter.stem} done in {seconds:.1f}s", flush=True)
+            values = dict(parameters or {})
+            if batch is last:
+                values["executed"] = str(folder)
+            jobs = {pool.submit(run, chapter, values): chapter for chapter in batch}
+            for job in as_completed(jobs):
+                chapter = jobs[job]
+                try:
+                    seconds = job.result()
+                except Exception as err:  # papermill's own errors and the kernel's
+                    pool.shutdown(cancel_futures=True)
+                    return _failure(chapter, err, command)
+                done += 1
+                print(f"[{done}/{len(todo)}] {chapter.stem} done in {seconds:.1f}s", flush=True)
     return None
 
 
-def build(pdf: bool = False, workers: int = 2) -> int:
+def build(book: Book, pdf: bool = False, workers: int = 2) -> int:
     """Execute the chapters (two at a time: a laptop's two cores), then build the HTML (and the
     PDF); 0 on success. Nothing in book/ changes unless every chapter succeeded."""
-    todo = chapters()
-    scratch = ROOT / "_build"  # beside book/, so that the final renames are atomic
+    todo = book.chapters()
+    scratch = book.build_folder  # beside book/, so that the final renames are atomic
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="executed-", dir=scratch) as tmp:
         print(f"executing {len(todo)} chapters with papermill ({workers} at a time)", flush=True)
-        failure = execute_all(todo, Path(tmp), workers)
+        failure = execute_all(todo, Path(tmp), workers, logs=scratch / "kernels")
         if failure:
             print(failure, file=sys.stderr)
             print("vaebook build: no chapter was changed", file=sys.stderr)
             return 1
         for chapter in todo:
             os.replace(Path(tmp) / chapter.name, chapter)
-    if readme.update():
-        print(f"{readme.README.name}: its generated sentences rewritten from the executed chapters")
-    if jupyter_book("-W", "-n", "--keep-going") != 0:
+    if jupyter_book(book, "-W", "-n", "--keep-going") != 0:
         return 1
-    print(f"HTML: {ROOT / '_build' / 'html' / 'index.html'}")
+    print(f"HTML: {book.build_folder / 'html' / 'index.html'}")
     if pdf:
-        if jupyter_book("--builder", "pdflatex") != 0:
+        if jupyter_book(book, "--builder", "pdflatex") != 0:
             return 1
-        print(f"PDF: {ROOT / '_build' / 'latex' / 'vaebook.pdf'}")
+        print(f"PDF: {book.build_folder / 'latex' / 'vaebook.pdf'}")
     return 0

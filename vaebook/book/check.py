@@ -17,12 +17,15 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from vaebook import build, provenance
+from vaebook.book import build, provenance
+from vaebook.book.toc import Book
+from vaebook.stack import fingerprint
 
 TIERS = {
     "portable": "re-execute every chapter; text and verdicts exact, numbers within RTOL",
@@ -30,11 +33,10 @@ TIERS = {
 }
 # The one tolerance of the portable tier: a number passes if it is within this relative
 # difference of the committed one (plus one unit of its last printed digit, which rounding of a
-# nearly equal value can move). Between the reference stack and XLA's SSE4.2 code the book's
-# continuous numbers differed by 1.4e-2 at most (a distance after 1,000 epochs): 5% is a margin
-# of 3.5 (README, "Two tiers of checking", also for the epochs at which a threshold is crossed).
+# nearly equal value can move). It is a few times the largest difference of the book's
+# continuous numbers between the reference stack and XLA's oldest instruction set (SSE4.2).
 RTOL = 0.05
-SANITIZE = build.BOOK / "nbval_sanitize.cfg"
+SANITIZE = "nbval_sanitize.cfg"  # in book/: what both tiers leave out of the comparison
 # Cells whose output describes the machine that executed them (the appendix's stack): the
 # portable tier shows how this machine differs instead of comparing them.
 STACK_TAG = "machine-stack"
@@ -48,7 +50,6 @@ IGNORE_TAGS = ("nbval-ignore-output", "nbval-skip", STACK_TAG)
 # A number as the chapters print it: signed, with thousands separators, a fraction and an
 # exponent; not a digit inside a word ("Layer1", a hexadecimal cache key, "tf2.21").
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?(?!\w)")
-OUT = build.ROOT / "_build" / "check"
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,12 @@ def _excerpt(text: str, other: str, width: int = 110) -> str:
     return f"...{text[lo : lo + width]!r}..."
 
 
-def sanitizers(path: Path = SANITIZE) -> list[tuple[str, str]]:
-    """The (regex, replacement) pairs of nbval's sanitize file, read as nbval reads them, so that
+def sanitizers(path: Path) -> list[tuple[str, str]]:
+    """The (regex, replacement) pairs of nbval's sanitize file, read by nbval itself, so that
     both tiers compare the same text."""
-    return re.findall(r"^regex: (.*)$\n^replace: (.*)$", path.read_text(), flags=re.MULTILINE)
+    from nbval.plugin import get_sanitize_patterns
+
+    return get_sanitize_patterns(path.read_text())
 
 
 def _text(value) -> str:
@@ -178,10 +181,11 @@ def compare_notebooks(
     executed: nbformat.NotebookNode,
     chapter: str,
     report: Report | None = None,
+    clean: Sequence[tuple[str, str]] = (),
 ) -> Report:
-    """Compare a re-executed chapter with its committed notebook (NotebookNodes); the report."""
+    """Compare a re-executed chapter with its committed notebook (NotebookNodes), both sanitized
+    by the (regex, replacement) pairs ``clean``; the report."""
     report = report or Report()
-    clean = sanitizers()
 
     def sanitized(text: str) -> str:
         for regex, replacement in clean:
@@ -218,24 +222,30 @@ def compare_notebooks(
     return report
 
 
+def output_folder(book: Book) -> Path:
+    """Where the portable tier executes the chapters: ``_build/check/``."""
+    return book.build_folder / "check"
+
+
 def portable(
-    chapters: list[Path] | None = None, parameters: dict | None = None, workers: int = 2, out: Path = OUT
+    book: Book, chapters: list[Path] | None = None, parameters: dict | None = None, workers: int = 2
 ) -> Report:
-    """Re-execute ``chapters`` (default: all) into ``out`` and compare them with their committed
-    notebooks in book/, which nothing here changes."""
-    todo = chapters or build.chapters()
+    """Re-execute ``chapters`` (default: all) into ``output_folder(book)`` and compare them with
+    their committed notebooks in book/, which nothing here changes."""
+    todo, out = chapters or book.chapters(), output_folder(book)
     shutil.rmtree(out, ignore_errors=True)  # no stale chapter of an earlier check is compared
     out.mkdir(parents=True)
-    (build.ROOT / "_build").mkdir(exist_ok=True)  # the kernels' log
     print(f"executing {len(todo)} chapters with papermill ({workers} at a time) into {out}", flush=True)
-    failure = build.execute_all(todo, out, workers, parameters=parameters, command="vaebook check")
+    logs = book.build_folder / "kernels"
+    failure = build.execute_all(todo, out, workers, parameters=parameters, command="vaebook check", logs=logs)
     report = Report()
     if failure:
         report.mismatches.append(failure)
         return report
+    clean = sanitizers(book.folder / SANITIZE)
     for chapter in todo:
-        committed = nbformat.read(chapter, as_version=4)
-        compare_notebooks(committed, nbformat.read(out / chapter.name, as_version=4), chapter.stem, report)
+        committed, executed = (nbformat.read(path, as_version=4) for path in (chapter, out / chapter.name))
+        compare_notebooks(committed, executed, chapter.stem, report, clean)
     return report
 
 
@@ -255,25 +265,29 @@ def summary(report: Report) -> list[str]:
     return lines
 
 
-def check(tier: str, chapters: list[str] | None = None, parameters: dict | None = None) -> int:
-    """Run one tier; 0 when the book holds. ``chapters`` (names) and ``parameters`` (papermill's)
-    are for the portable tier: the strict one compares the committed chapters as they are."""
+def check(
+    tier: str, chapters: list[str] | None = None, parameters: dict | None = None, book: Book | None = None
+) -> int:
+    """Run one tier on ``book`` (default: the one around the working directory); 0 when the book
+    holds. ``chapters`` (names) and ``parameters`` (papermill's) are for the portable tier: the
+    strict one compares the committed chapters as they are."""
     if tier not in TIERS:
         listing = "; ".join(f"{name} ({what})" for name, what in TIERS.items())
         raise ValueError(f"tier must be one of {', '.join(map(repr, TIERS))}, got {tier!r}: {listing}")
     if tier == "strict" and (chapters or parameters):
         raise ValueError("the strict tier checks the committed chapters as they are: no --chapter, no -p")
-    known = {p.stem: p for p in build.chapters()}
+    book = book or Book.find()
+    known = {p.stem: p for p in book.chapters()}
     unknown = [c for c in chapters or [] if c not in known]
     if unknown:
         raise ValueError(f"unknown chapter(s) {', '.join(unknown)}; the chapters are {', '.join(known)}")
-    reference = provenance.reference_stack()
+    reference = provenance.reference_stack(book.folder / f"{provenance.APPENDIX}.ipynb")
     if reference is not None:
-        note = provenance.stack_note(reference, provenance.fingerprint())
+        note = provenance.stack_note(reference, fingerprint())
         print(f"vaebook check: {note or 'this machine has the reference stack of the committed outputs'}")
     if tier == "strict":
-        return subprocess.call([sys.executable, "-m", "pytest", "--nbval", str(build.BOOK)], cwd=build.ROOT)
-    report = portable([known[c] for c in chapters] if chapters else None, parameters)
+        return subprocess.call([sys.executable, "-m", "pytest", "--nbval", str(book.folder)], cwd=book.root)
+    report = portable(book, [known[c] for c in chapters] if chapters else None, parameters)
     for line in report.mismatches:
         print(line)
     for line in summary(report):
@@ -283,7 +297,8 @@ def check(tier: str, chapters: list[str] | None = None, parameters: dict | None 
         return 0
     print(
         f"vaebook check: FAILED: {len(report.mismatches)} output(s) contradict the published book "
-        f"(portable tier, relative tolerance {RTOL:g}); the re-executed chapters are in {OUT}",
+        f"(portable tier, relative tolerance {RTOL:g}); the re-executed chapters are in "
+        f"{output_folder(book)}",
         file=sys.stderr,
     )
     return 1
