@@ -86,8 +86,13 @@ def stops_at_once(chapter: str, folder: Path, parameter: str, **parameters) -> s
     try:
         execute(chapter, folder, **parameters)
     except papermill.PapermillExecutionError as err:
-        # Cells [1] and [2] are the parameters and papermill's injected ones; [3] the set-up.
-        assert (err.ename, err.exec_count) == ("ValueError", 3), (err.ename, err.exec_count, err.evalue)
+        # The failing cell is the chapter's set-up, the one that builds its Config, before any run.
+        executed = nbformat.read(folder / f"{chapter}.ipynb", as_version=4)
+        (failed,) = [c for c in executed.cells if c.get("execution_count") == err.exec_count]
+        assert err.ename == "ValueError", (err.ename, err.evalue)
+        assert "hide-input" in failed.metadata.get("tags", []), failed.source
+        before = executed.cells[: executed.cells.index(failed)]
+        assert not any(re.search(r"\btrain(_many)?\(", c.source) for c in before), chapter
         assert err.evalue.startswith(parameter), err.evalue
         return err.evalue
     raise AssertionError(f"{chapter} ran with {parameters}; it should stop, naming {parameter}")
