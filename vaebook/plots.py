@@ -491,10 +491,9 @@ def _points3d(points: np.ndarray, name: str, color: str, **kwargs) -> go.Scatter
     return go.Scatter3d(x=x, y=y, z=z, mode="markers", name=name, marker=marker, **kwargs)
 
 
-def _eye(distance: float = 2.6) -> dict[str, float]:
-    """plotly's camera position for the static figures' view (``VIEW``), further out than
-    plotly's default (2.2), so that the whole roll shows in a scene half of an 800-pixel window
-    wide."""
+def _eye(distance: float) -> dict[str, float]:
+    """plotly's camera position for the static figures' view (``VIEW``), ``distance`` from the
+    centre (plotly's default is 2.2)."""
     elevation, azimuth = np.radians(VIEW)
     x, y, z = distance * np.array(
         [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
@@ -502,11 +501,11 @@ def _eye(distance: float = 2.6) -> dict[str, float]:
     return {"x": float(x), "y": float(y), "z": float(z)}
 
 
-def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> dict:
+def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None, distance: float = 2.1) -> dict:
     """Axes x, y, z; with limits, fixed ranges drawn to scale (so that frames compare), else the
-    data's own ranges to scale."""
+    data's own ranges to scale; seen from ``distance``."""
     axes = {f"{a}axis": {"title": {"text": a}} for a in "xyz"}
-    axes["camera"] = {"eye": _eye()}
+    axes["camera"] = {"eye": _eye(distance)}
     if lo is None:
         return {**axes, "aspectmode": "data"}
     for i, a in enumerate("xyz"):
@@ -520,7 +519,7 @@ def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0, top: int =
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin={"l": 0, "r": 0, "t": top, "b": bottom},
+        margin={"l": 10, "r": 10, "t": top, "b": bottom},
         legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "itemsizing": "constant"},
         uirevision="keep",  # the reader's camera survives the slider's redraws
     )
@@ -598,9 +597,12 @@ def side_by_side_3d(
             faint = _points3d(real[rows], "real", REAL, legendgroup="real", showlegend=col == 1)
             faint.marker.opacity = 0.15
             fig.add_trace(faint, row=1, col=col)
-    fig.update_scenes(_scene())
+    # Scenes about as high as they are wide in a window 800 pixels wide (half of the page's
+    # 720-pixel column each), seen from further out: plotly fits a scene to its height, so a
+    # narrower scene, or a nearer camera, cuts the roll's sides.
+    fig.update_scenes(_scene(distance=2.9))
     # The scenes' titles sit low in a tall top margin, under plotly's toolbar (about 30 pixels).
-    _interactive_layout(fig, height=580, bottom=40, top=70)
+    _interactive_layout(fig, height=450, bottom=40, top=60)
     # The legend under the scenes, which then get the figure's whole width.
     fig.update_layout(legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top"})
     return fig
