@@ -504,8 +504,10 @@ def _eye(distance: float) -> dict[str, float]:
 def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None, distance: float = 2.1) -> dict:
     """Axes x, y, z; with limits, fixed ranges drawn to scale (so that frames compare), else the
     data's own ranges to scale; seen from ``distance``."""
-    axes = {f"{a}axis": {"title": {"text": a}} for a in "xyz"}
-    axes["camera"] = {"eye": _eye(distance)}
+    axes = {f"{a}axis": {"title": {"text": a}, "nticks": 5} for a in "xyz"}  # few ticks: none collide
+    # Looking at a point a little below the centre raises the scene in its frame: seen from
+    # above (VIEW), the near bottom corner would come nearest the frame's edge.
+    axes["camera"] = {"eye": _eye(distance), "center": {"x": 0, "y": 0, "z": -0.12}}
     if lo is None:
         return {**axes, "aspectmode": "data"}
     for i, a in enumerate("xyz"):
@@ -532,7 +534,7 @@ def roll_3d(
     """One point set as a 3-D scatter that turns and zooms: ``n`` of its points, drawn with ``seed``."""
     rows = subsample_rows(len(points), n, seed)
     fig = go.Figure(_points3d(points[rows], name, color, showlegend=True))
-    fig.update_layout(scene=_scene())
+    fig.update_layout(scene=_scene(distance=2.4))  # a scene wider than high: its height binds
     return _interactive_layout(fig, height=520)
 
 
