@@ -191,24 +191,24 @@ def _cells():
 def test_cells_the_html_folds_away_are_not_printed(text):
     """No line of a cell tagged remove-*, hide-* or html-only is in the PDF. The lines looked for
     are those of at least 30 characters, by their first 30 (a printed line may wrap after them);
-    the same search finds the lines of the printed cells, so it is not blind."""
-    folded, printed = set(), set()
+    the same search finds the lines of the printed code cells, so it is not blind."""
+    folded, printed, code = set(), set(), set()
     for _, cell in _cells():
         tags = set(cell.metadata.get("tags", []))
         lines = {_words(line)[:30] for line in cell.source.splitlines() if len(_words(line)) >= 30}
-        if cell.cell_type == "code":
-            (folded if tags & set(FOLDED) else printed).update(lines)
+        if cell.cell_type == "code" and tags & set(FOLDED):
+            folded |= lines
         else:
-            printed.update(lines)
+            printed |= lines
+            code |= lines if cell.cell_type == "code" else set()
     folded -= printed  # a line that a printed cell has too may be printed
 
-    def printed_in_the_pdf(line: str) -> bool:  # where a line starts, not inside another one
+    def in_the_pdf(line: str) -> bool:  # where a line starts, not inside another one
         return re.search(r"(?<![\w.])" + re.escape(line), text) is not None
 
-    code_printed = {line for line in printed if "(" in line or "=" in line}
-    found = sum(map(printed_in_the_pdf, code_printed))
-    assert found >= 0.8 * len(code_printed), f"the search finds {found} of {len(code_printed)} printed lines"
-    shown = sorted(filter(printed_in_the_pdf, folded))
+    found = sum(map(in_the_pdf, code))
+    assert len(code) >= 10 and found >= 0.8 * len(code), f"the search finds {found} of {len(code)} code lines"
+    shown = sorted(filter(in_the_pdf, folded))
     assert shown == [], f"folded away in the HTML, printed in the PDF: {shown}"
 
 
