@@ -408,10 +408,12 @@ def spread_curves(
 @_styled()
 def threshold_epochs(epochs: dict[str, list[float]], limit: int) -> Figure:
     """Each run's epoch at which it gets to the threshold, one row of dots per design; runs that
-    never get there within the ``limit`` epochs are counted at the right edge."""
+    never get there within the ``limit`` epochs (dotted: where training ends) are counted right of
+    it."""
     fig = _figure(1.1 + 0.45 * len(epochs))
     ax = fig.add_subplot()
     colors = matplotlib.colormaps["tab10"].colors
+    ax.axvline(limit, color="0.3", ls=":", lw=1.2)  # where training ends
     for row, (color, values) in enumerate(zip(colors, epochs.values())):
         values = np.asarray(values, dtype=float)
         reached = np.isfinite(values)
