@@ -1,7 +1,10 @@
 """The book's figures. Each function returns a matplotlib Figure drawn from the arrays or run it
 is given; the ``*_3d`` functions return the interactive plotly views the HTML shows beside them.
 
-Figures are made without pyplot, so a notebook shows (or glues) exactly the one it asks for.
+Every matplotlib figure is drawn in one style, ``STYLE``, whatever the caller's own settings, for
+the page: 7 inches wide (the PDF's text width), at least 150 dpi and 960 pixels (Figures 5.1 and
+5.2, of eight panels of 10,000 points: 1,900), text of 8 points or more. Figures are made without
+pyplot, so a notebook shows (or glues) exactly the one it asks for.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def _figure(height: float, width: float = WIDTH) -> Figure:
 
 def _number(value: float) -> str:
     """A tick's value as the book prints numbers: 0.2, 5, 4,000."""
-    return f"{value:,.0f}" if abs(value) >= 1 else f"{value:g}"
+    return f"{value:,.0f}" if abs(value) >= 1 and value == round(value) else f"{value:g}"
 
 
 class _PlainLog(LogFormatter):
