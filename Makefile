@@ -2,18 +2,20 @@
 PYTHON ?= python3
 TIER ?= portable
 MATHJAX_VERSION = 3.2.2
+AXE_VERSION = 4.14.1
+NPM_PACKAGES = mathjax@$(MATHJAX_VERSION) axe-core@$(AXE_VERSION)
 TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
 BROWSER_PACKAGES = chromium chromium-driver poppler-utils
 APT_PACKAGES = $(TEX_PACKAGES) $(BROWSER_PACKAGES)
 
 .PHONY: setup python-version test unit quick notebooks html pdf browser check build bench
 
-setup: python-version  ## Python deps (editable), MathJax for offline HTML (npm), TeX and browser packages (apt)
+setup: python-version  ## Python deps (editable), MathJax for offline HTML and axe-core for the browser checks (npm), TeX and browser packages (apt)
 	$(PYTHON) -m pip install -e ".[dev]"
 	@if command -v npm >/dev/null; then \
-		npm install --prefix .vendor --no-audit --no-fund --loglevel=error mathjax@$(MATHJAX_VERSION); \
+		npm install --prefix .vendor --no-audit --no-fund --loglevel=error $(NPM_PACKAGES); \
 	else \
-		echo "npm not found: the HTML will load MathJax from its CDN (equations need a network)"; \
+		echo "npm not found: the HTML will load MathJax from its CDN (equations need a network), and the browser checks' accessibility test fails (it needs axe-core)"; \
 	fi
 	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \

@@ -1,13 +1,22 @@
-"""The interactive views: which points they show, their slider and legend, and their HTML."""
+"""The book's figures: the static ones as a page shows them (size, resolution, legible text, axes
+that compare), and the interactive views (which points they show, their slider, legend and HTML)."""
 
 import importlib
+import io
 import json
 import re
 import sys
+from unittest import mock
 
+import matplotlib
 import numpy as np
 import pytest
+from IPython.core.pylabtools import print_figure
+from matplotlib.colors import to_hex
+from matplotlib.text import Text
+from PIL import Image
 
+import vaebook
 from vaebook import plots
 
 
@@ -51,14 +60,15 @@ def test_overlay_has_a_frame_and_a_slider_step_per_epoch():
     fig = plots.overlay_3d(real, generated, n=500, seed=5)
     rows = plots.subsample_rows(3_000, 500, seed=5)
     assert [t.name for t in fig.data] == ["generated", "real"]
-    assert np.array_equal(xyz(fig.data[0]), generated[1][rows])  # the first epoch is shown first
+    assert np.array_equal(xyz(fig.data[0]), generated[201][rows])  # it opens on the last epoch
+    assert fig.layout.title.text == "epoch 201"
     assert np.array_equal(xyz(fig.data[1]), real[rows])  # the same rows: points and reconstructions pair
     assert [f.name for f in fig.frames] == ["1", "51", "201"]
     for frame, (epoch, shown) in zip(fig.frames, generated.items()):
         assert list(frame.traces) == [0] and frame.layout.title.text == f"epoch {epoch}"
         assert np.array_equal(xyz(frame.data[0]), shown[rows])
     (slider,) = fig.layout.sliders
-    assert slider.active == 0
+    assert slider.active == 2  # the last step: the epoch shown
     assert [s.label for s in slider.steps] == ["1", "51", "201"]
     assert [(s.method, list(s.args[0])) for s in slider.steps] == [("animate", [f.name]) for f in fig.frames]
     scene = fig.layout.scene  # fixed axes, drawn to scale
@@ -127,9 +137,13 @@ def test_without_plotly_the_import_says_how_to_install_it(monkeypatch):
 def test_the_latent_means_of_a_one_dimensional_latent_space_are_drawn_against_t():
     t = np.linspace(0, 10, 50)
     one = plots.latent_means(t[:, None] / 10, t)
-    assert one.axes[0].get_xlabel() == "roll parameter t" and one.axes[0].get_ylabel() == "$\\mu_1$"
+    assert one.axes[0].get_xlabel() == "roll parameter t"
+    assert one.axes[0].get_ylabel() == "encoder mean $\\mu_1$"
     two = plots.latent_means(np.stack([t, -t], axis=1), t)
-    assert (two.axes[0].get_xlabel(), two.axes[0].get_ylabel()) == ("$\\mu_1$", "$\\mu_2$")
+    assert (two.axes[0].get_xlabel(), two.axes[0].get_ylabel()) == (
+        "encoder mean $\\mu_1$",
+        "encoder mean $\\mu_2$",
+    )
 
 
 def test_the_threshold_epochs_count_the_runs_that_never_get_there():
@@ -144,5 +158,205 @@ def test_the_log_comparison_has_a_panel_per_term_and_the_log_s_dots():
     run = np.full((150, 3), 3.0)
     fig = plots.log_comparison(logged, log, {"once": run}, band=("once", run - 1, run + 1))
     assert [ax.get_title() for ax in fig.axes] == ["total", "reconstruction", "KL"]
+    # Total and reconstruction (which differ by the KL term) on one log scale, KL on its own.
+    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[1])
+    assert not fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[2])
+    assert [ax.get_yscale() for ax in fig.axes] == ["log", "log", "linear"]
     dots = [line for line in fig.axes[2].lines if line.get_label() == "the script's log"]
     assert dots[0].get_ydata().tolist() == [2.0, 1.0]
+
+
+# The static figures, as a page shows them: the PNG that IPython makes of a glued Figure.
+DETAILED = ("overlay", "evolution")  # the report's Figures 2 and 3: many panels of many points
+
+
+class _Run:
+    """What ``distance_curves`` reads of a run: distances that fall with the epochs."""
+
+    def distance(self, metric, source="recon"):
+        epochs = np.arange(10, 1001, 10)
+        return epochs, 3.0 / np.sqrt(epochs) * (1.5 if source == "prior" else 1.0)
+
+    def snapshot_distance(self, metric, source="recon"):
+        epochs = np.array([1, 5, 9, 13, 51, 101, 201, 1000])
+        return epochs, 1.0 / epochs * (2 if source == "prior" else 1)
+
+
+def _snapshots():
+    """A real roll and "generated" points that close in on it as the epochs go by."""
+    real = vaebook.swiss_roll(2_000, seed=0)
+    rng = np.random.default_rng(1)
+    epochs = (1, 5, 9, 13, 51, 101, 201, 1000)
+    return real, {e: real + rng.normal(scale=8 / e**0.5, size=real.shape).astype(np.float32) for e in epochs}
+
+
+def _objective():
+    return 50 / np.arange(1, 10_001) ** 0.3 + np.random.default_rng(0).normal(scale=0.5, size=10_000)
+
+
+def _all_figures() -> dict:
+    """Every static figure of vaebook.plots, drawn from synthetic inputs of the chapters' shapes."""
+    real, generated = _snapshots()
+    epochs = np.arange(10, 251, 10)
+    curves = {f"{k} x tanh": [(epochs, np.linspace(1, 0.3 / k, 25) * s) for s in (1, 1.1)] for k in (1, 2)}
+    t = np.linspace(1, 20, 2_000)
+    grid = np.stack(np.meshgrid(*[np.linspace(-3, 3, 25)] * 2), axis=-1).reshape(-1, 2)
+    steps = np.arange(2_000)
+    means = np.stack([4_000 / (1 + steps) ** 0.3, 3_900 / (1 + steps) ** 0.3, 40 + steps / 100], axis=1)
+    logged = np.arange(0, 2_000, 100)
+    floors = {"sliced_wasserstein": 0.05, "energy_distance": 0.001}
+    return {
+        "roll": plots.roll(real),
+        "rolls_side_by_side": plots.rolls_side_by_side({"a": real, "b": generated[1], "c": generated[5]}),
+        "overlay": plots.overlay(real, generated),
+        "evolution": plots.evolution(real, generated),
+        "objective_curves": plots.objective_curves(_objective(), 100, drop=100, every=10),
+        "distance_curves": plots.distance_curves(_Run(), floors, 200),
+        "latent_means": plots.latent_means(np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / 10, t),
+        "latent_grid": plots.latent_grid(real[: len(grid)], grid, real),
+        "spread_curves": plots.spread_curves(curves, "distance to a real sample", 0.05, 0.1),
+        "threshold_epochs": plots.threshold_epochs({"a": [10.0, 20.0, np.inf], "b": [np.inf]}, limit=30),
+        "log_comparison": plots.log_comparison(
+            logged, means[logged], {"a run": means}, band=("a run", means * 0.9, means * 1.1)
+        ),
+    }
+
+
+def _png(fig) -> bytes:
+    return print_figure(fig, "png", bbox_inches="tight")  # what the notebook stores and the page shows
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict:
+    return _all_figures()
+
+
+@pytest.fixture(scope="module")
+def pngs(figures) -> dict[str, Image.Image]:
+    return {name: Image.open(io.BytesIO(_png(fig))) for name, fig in figures.items()}
+
+
+def test_every_static_figure_is_drawn_by_these_tests(figures):
+    styled = {
+        name for name, f in vars(plots).items() if hasattr(f, "__wrapped__") and not name.startswith("_")
+    }
+    assert styled == set(figures)
+
+
+def test_every_figure_is_at_least_150_dpi_and_wide_enough_for_the_page(pngs):
+    for name, image in pngs.items():
+        assert image.info["dpi"][0] >= 149.9, name  # PNG stores dots per metre: 150 reads 149.9994
+        assert image.width >= (1_800 if name in DETAILED else 900), (name, image.size)
+
+
+@pytest.fixture(scope="module")
+def texts(figures, pngs) -> dict[str, list]:
+    return {name: _drawn_texts(fig) for name, fig in figures.items()}
+
+
+def test_text_is_legible_at_page_width(figures, texts):
+    """Every text at least 8 points on a figure at most 7.2 inches wide: at least 12 pixels high
+    where the page shows the figure 768 pixels wide, as the HTML does in a 1,400-pixel window."""
+    for name, fig in figures.items():
+        assert fig.get_figwidth() <= 7.2, name
+        sizes = [text.get_fontsize() for text, _ in texts[name]]
+        assert sizes and min(sizes) >= 8, (name, min(sizes))
+
+
+def _drawn_texts(fig) -> list[tuple[Text, object]]:
+    """Every non-empty text the figure draws, with its box on the canvas."""
+    drawn, draw = [], Text.draw
+
+    def recording(text, renderer):
+        draw(text, renderer)
+        if text.get_visible() and text.get_text().strip():
+            drawn.append((text, text.get_window_extent(renderer)))
+
+    with mock.patch.object(Text, "draw", recording):
+        fig.draw_without_rendering()
+    return drawn
+
+
+def test_no_two_texts_overlap(texts):
+    """Tick labels, axis names, titles and legends: no two of them share a pixel."""
+    for name, boxes in texts.items():
+        for i, (a, box_a) in enumerate(boxes):
+            for b, box_b in boxes[i + 1 :]:
+                across = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+                down = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+                assert min(across, down) <= 0.5, (name, a.get_text(), b.get_text())
+
+
+def test_axes_are_named_in_words(figures):
+    """Every axis that shows numbers has a name, and no name is a code name (snake_case)."""
+    for name, fig in figures.items():
+        named = [fig._supxlabel.get_text()] if getattr(fig, "_supxlabel", None) else []
+        for ax in fig.axes:
+            for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
+                shown = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+                assert label or not shown or named, (name, ax.get_title(), axis.axis_name)
+                assert "_" not in re.sub(r"\$[^$]*\$", "", label), (name, label)
+
+
+def test_colour_that_encodes_a_value_has_a_colour_bar(figures):
+    for name in ("latent_means", "latent_grid"):
+        bars = [ax for ax in figures[name].axes if getattr(ax, "_colorbar", None) is not None]
+        assert len(bars) == 1 and bars[0].get_ylabel(), name
+
+
+def test_the_epochs_panels_share_their_axes_and_show_the_spiral(figures):
+    """The report's Figures 2 and 3: every epoch on the same axes, drawn to scale, x against z
+    (the view along the roll's axis, where it is a spiral)."""
+    for name in DETAILED:
+        axes = figures[name].axes
+        assert len(axes) == 8 + (name == "evolution"), name  # eight epochs; Figure 3 adds the real roll
+        for ax in axes:
+            assert ax.get_shared_x_axes().joined(axes[0], ax) and ax.get_shared_y_axes().joined(axes[0], ax)
+            assert ax.get_xlim() == axes[0].get_xlim() == ax.get_ylim()
+            assert ax.get_aspect() == 1.0
+        assert axes[-1].get_xlabel() == "x = t cos t" and axes[0].get_ylabel() == "z = t sin t"
+
+
+def test_the_overlay_draws_the_generated_points_first_and_the_real_ones_on_top():
+    real, generated = _snapshots()
+    fig = plots.overlay(real, {1000: generated[1000]})
+    first, second = fig.axes[0].collections
+    assert to_hex(first.get_facecolor()[0], keep_alpha=False) == to_hex(plots.GENERATED)
+    assert to_hex(second.get_facecolor()[0], keep_alpha=False) == to_hex(plots.REAL)
+    assert first.get_zorder() <= second.get_zorder()
+    assert np.array_equal(first.get_offsets(), generated[1000][:, [0, 2]])
+
+
+def test_the_objective_s_whole_curve_is_on_log_scales(figures):
+    left, right = figures["objective_curves"].axes[:2]
+    assert (left.get_xscale(), right.get_xscale(), right.get_yscale()) == ("linear", "log", "log")
+
+
+def test_a_figure_looks_the_same_whatever_the_caller_s_matplotlib_settings():
+    """The style is the module's: a notebook's own settings, when the figure is made and when it
+    is drawn, change no pixel of it."""
+    real, _ = _snapshots()
+    grid = np.stack(np.meshgrid(*[np.linspace(-3, 3, 10)] * 2), axis=-1).reshape(-1, 2)
+    real = real[: len(grid)]
+
+    def both():
+        made = (
+            plots.objective_curves(_objective(), 100, drop=100, every=10),
+            plots.latent_grid(real, grid, real),
+        )
+        return [_png(fig) for fig in made]
+
+    plain = both()
+    other = {
+        "font.size": 18,
+        "font.family": "serif",
+        "xtick.labelsize": 15,
+        "lines.linewidth": 4,
+        "axes.facecolor": "black",
+        "axes.grid": False,
+        "figure.dpi": 72,
+        "figure.constrained_layout.use": False,
+        "image.cmap": "gray",
+    }
+    with matplotlib.rc_context(other):
+        assert both() == plain

@@ -1,17 +1,26 @@
 """The book's figures. Each function returns a matplotlib Figure drawn from the arrays or run it
 is given; the ``*_3d`` functions return the interactive plotly views the HTML shows beside them.
 
-Figures are made without pyplot, so a notebook shows (or glues) exactly the one it asks for.
+Every matplotlib figure is drawn in one style, ``STYLE``, whatever the caller's own settings, for
+the page: 7 inches wide (the PDF's text width), at least 150 dpi and 960 pixels (Figures 5.1 and
+5.2, of eight panels of 10,000 points: 1,900), text of 8 points or more. Figures are made without
+pyplot, so a notebook shows (or glues) exactly the one it asks for.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 
 import matplotlib
+import matplotlib.axis
+import matplotlib.style
 import numpy as np
-from matplotlib.colors import to_hex
+from matplotlib.colors import ListedColormap, to_hex
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter
 
 try:
     import plotly.graph_objects as go
@@ -30,140 +39,350 @@ VIEW = (20, -60)  # the 3-D figures' elevation and azimuth, in degrees
 SUBSAMPLE = 2_000
 
 
-def _scatter3d(ax, points: np.ndarray, color, size: float = 1.0, label: str | None = None) -> None:
-    ax.scatter(
-        points[:, 0], points[:, 1], points[:, 2], s=size, c=color, label=label, linewidths=0, rasterized=True
-    )
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_zlabel("z")
-    ax.view_init(elev=VIEW[0], azim=VIEW[1])
+# One figure style, in one place: every figure below is made and laid out under it (``_styled``).
+WIDTH = 7.0  # inches: the PDF's text width; the HTML shows a figure at its column's width
+DPI = 150  # at least: a figure narrower than MIN_PIXELS / DPI inches gets more (``_styled``)
+MIN_PIXELS = 960  # the natural width of every PNG, in pixels
+DETAIL_PIXELS = 1_900  # Figures 5.1 and 5.2: many panels of 10,000 points each
+STYLE = {
+    "figure.dpi": DPI,
+    "figure.facecolor": "white",
+    "figure.constrained_layout.use": True,
+    "savefig.facecolor": "white",
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "legend.markerscale": 1.5,
+    "axes.facecolor": "white",
+    "axes.edgecolor": "0.25",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "0.88",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "lines.linewidth": 1.4,
+    "lines.markersize": 5,
+}
+# A value drawn as colour: viridis without its palest yellow, which fades into a white page.
+CMAP = ListedColormap(matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, 256)), name="viridis_on_white")
+# The roll's coordinates (t cos t, y, t sin t): their names in the x-z views and in the 3-D ones.
+XZ_LABELS = ("x = t cos t", "z = t sin t")
+LABELS_3D = ("x", "y", "z")
+ROLL_DOT = {"s": 1.2, "alpha": 0.5}  # 10,000 points of one set
+
+
+def _styled(min_pixels: int = MIN_PIXELS):
+    """Make the decorated function's figure under matplotlib's defaults and ``STYLE``, and lay it
+    out then, so that it looks the same whatever the caller's matplotlib settings; then raise its
+    dpi, if need be, until its drawn part is at least ``min_pixels`` wide."""
+
+    def decorate(make):
+        @functools.wraps(make)
+        def styled(*args, **kwargs) -> Figure:
+            with matplotlib.style.context(["default", STYLE]):  # matplotlib's defaults, then ours
+                fig = make(*args, **kwargs)
+                for axis in fig.findobj(matplotlib.axis.Axis):
+                    # Else matplotlib reads the size from the settings when it draws, to choose
+                    # how many ticks fit: those of whoever draws the figure.
+                    size = STYLE[f"{'y' if axis.axis_name == 'y' else 'x'}tick.labelsize"]
+                    axis.set_tick_params(which="both", labelsize=size)
+                fig.draw_without_rendering()  # ticks and layout made now, under the style
+                width = fig.get_tightbbox().width  # inches
+                fig.set_dpi(max(DPI, math.ceil(min_pixels / width)))
+            return fig
+
+        return styled
+
+    return decorate
+
+
+def _figure(height: float, width: float = WIDTH) -> Figure:
+    return Figure(figsize=(width, height))
+
+
+def _number(value: float) -> str:
+    """A tick's value as the book prints numbers: 0.2, 5, 4,000."""
+    return f"{value:,.0f}" if abs(value) >= 1 and value == round(value) else f"{value:g}"
+
+
+class _PlainLog(LogFormatter):
+    """Log-axis ticks written as plain numbers (0.2, 3, 4,000), not as powers of ten."""
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return _number(x)
+
+
+def _log(ax, which: str) -> None:
+    """A log scale on ``ax``'s ``which`` axis ("x" or "y"), its ticks written as plain numbers."""
+    getattr(ax, f"set_{which}scale")("log")
+    _plain_log(getattr(ax, f"{which}axis"))
+
+
+def _plain_log(axis) -> None:
+    axis.set_major_formatter(_PlainLog())
+    axis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def _thousands(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _number(value)))
 
 
 def _limits(*sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Axis limits that hold the real roll, so that panels of different epochs compare."""
+    """Axis limits that hold (all but the outermost 0.5% of) every set, so that panels compare."""
     stacked = np.concatenate(sets)
     lo, hi = np.percentile(stacked, [0.5, 99.5], axis=0)
-    pad = 0.1 * (hi - lo)
+    pad = 0.08 * (hi - lo)
     return lo - pad, hi + pad
 
 
-def _grid(n: int, cols: int = 4) -> tuple[Figure, list]:
-    rows = -(-n // cols)
-    fig = Figure(figsize=(3.2 * cols, 3.0 * rows))
-    return fig, [fig.add_subplot(rows, cols, i + 1, projection="3d") for i in range(n)]
+def _square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:
+    """One range for x and z, so that the x-z view is drawn to scale in a square panel."""
+    return float(min(lo[0], lo[2])), float(max(hi[0], hi[2]))
 
 
+def _scatter_xz(ax, points: np.ndarray, color, **style) -> None:
+    """The points seen along the roll's axis (y): x against z, where the roll is a spiral."""
+    dots = {**ROLL_DOT, **style}
+    ax.scatter(points[:, 0], points[:, 2], c=color, linewidths=0, rasterized=True, **dots)
+
+
+def _axes_xz(ax, lo: np.ndarray, hi: np.ndarray) -> None:
+    low, high = _square(lo, hi)
+    ax.set(xlim=(low, high), ylim=(low, high), xlabel=XZ_LABELS[0], ylabel=XZ_LABELS[1])
+    ax.set_aspect("equal", adjustable="box")
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+
+
+def _scatter3d(ax, points: np.ndarray, color, **style) -> None:
+    dots = {**ROLL_DOT, **style}
+    x, y, z = points.T
+    ax.scatter(x, y, z, c=color, linewidths=0, depthshade=False, rasterized=True, **dots)
+
+
+def _axes3d(ax, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Fixed limits drawn to scale, clear panes, and the axes named but not numbered: the 3-D view
+    shows the shape, the x-z view beside or below it the numbers (3-D tick labels collide)."""
+    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), zlim=(lo[2], hi[2]))
+    ax.set_box_aspect(hi - lo, zoom=0.95)
+    ax.view_init(elev=VIEW[0], azim=VIEW[1])
+    for axis, label in zip((ax.xaxis, ax.yaxis, ax.zaxis), LABELS_3D):
+        axis.set_major_locator(MaxNLocator(4))
+        axis.set_major_formatter(NullFormatter())
+        axis.set_pane_color((1, 1, 1, 0))
+        axis.set_label_text(label)
+        axis.labelpad = -10
+
+
+@_styled()
 def roll(points: np.ndarray, color=REAL, title: str | None = None) -> Figure:
-    """One Swiss roll as a 3-D scatter (Figure 1)."""
-    fig = Figure(figsize=(5.5, 4.5))
-    ax = fig.add_subplot(projection="3d")
-    _scatter3d(ax, points, color)
+    """One Swiss roll (Figure 1): left, in 3-D; right, seen along its axis (x against z), where it
+    shows as the spiral it is."""
+    fig = _figure(3.5)
+    lo, hi = _limits(points)
+    left = fig.add_subplot(1, 2, 1, projection="3d")
+    right = fig.add_subplot(1, 2, 2)
+    _scatter3d(left, points, color)
+    _axes3d(left, lo, hi)
+    _scatter_xz(right, points, color)
+    _axes_xz(right, lo, hi)
+    left.set_title("in 3-D")
+    right.set_title("seen along the y axis")
     if title:
-        ax.set_title(title)
+        fig.suptitle(title)
     return fig
 
 
-def rolls_side_by_side(sets: dict[str, np.ndarray], colors=None) -> Figure:
-    """Several point sets, one 3-D panel each, titled by their keys."""
-    fig, axes = _grid(len(sets), cols=len(sets))
-    for ax, (title, points), color in zip(axes, sets.items(), colors or [REAL] * len(sets)):
-        _scatter3d(ax, points, color)
-        ax.set_title(title)
-    fig.tight_layout()
+@_styled()
+def rolls_side_by_side(sets: dict[str, np.ndarray], colors: Sequence | None = None) -> Figure:
+    """Several point sets, one column each, titled by their keys: in 3-D above, seen along the
+    roll's axis (x against z) below; every panel on the same axes."""
+    n = len(sets)
+    fig = _figure(2 * WIDTH / max(n, 2.4))
+    lo, hi = _limits(*sets.values())
+    first = None
+    for i, ((title, points), color) in enumerate(zip(sets.items(), colors or [REAL] * n)):
+        top = fig.add_subplot(2, n, i + 1, projection="3d")
+        _scatter3d(top, points, color)
+        _axes3d(top, lo, hi)
+        top.set_title(title)
+        bottom = fig.add_subplot(2, n, n + i + 1, sharex=first, sharey=first)
+        first = first or bottom
+        _scatter_xz(bottom, points, color)
+        _axes_xz(bottom, lo, hi)
+        if i:
+            bottom.set_ylabel("")
+            bottom.tick_params(labelleft=False)
     return fig
 
 
+def _epoch_panels(fig: Figure, n: int, cols: int) -> list:
+    """``n`` panels in rows of ``cols``, sharing their axes."""
+    rows = -(-n // cols)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.remove()
+    return list(axes[:n])
+
+
+def _outer_labels(axes: list, cols: int) -> None:
+    """Tick labels and axis names only where no panel is below (x) or to the left (y)."""
+    for i, ax in enumerate(axes):
+        bottom, left = i + cols >= len(axes), i % cols == 0
+        ax.tick_params(labelbottom=bottom, labelleft=left)
+        if not bottom:
+            ax.set_xlabel("")
+        if not left:
+            ax.set_ylabel("")
+
+
+def _key(labels_and_colors: dict[str, object]) -> list[Line2D]:
+    """Legend entries for point sets: one large dot per set, whatever its dots' size."""
+    return [
+        Line2D([], [], ls="", marker="o", ms=6, color=c, label=label)
+        for label, c in labels_and_colors.items()
+    ]
+
+
+@_styled(DETAIL_PIXELS)
 def overlay(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
-    """Figure 2: per epoch, generated points (blue, drawn first) under the real ones (red)."""
-    fig, axes = _grid(len(generated))
-    lo, hi = _limits(real)
+    """Figure 2, per epoch: the generated points (blue) under the real ones (red), seen along the
+    roll's axis (x against z). The real roll is a thin spiral there, so blue shows wherever the
+    model puts points off it."""
+    cols = min(len(generated), 3)
+    fig = _figure(-(-len(generated) // cols) * WIDTH / cols + 0.35)
+    lo, hi = _limits(real, *generated.values())
+    axes = _epoch_panels(fig, len(generated), cols)
     for ax, (epoch, points) in zip(axes, generated.items()):
-        _scatter3d(ax, points, GENERATED, label="generated")
-        _scatter3d(ax, real, REAL, label="real")
-        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), zlim=(lo[2], hi[2]), title=f"epoch {epoch}")
-    axes[0].legend(loc="upper left", markerscale=8, fontsize="small")
-    fig.tight_layout()
+        _scatter_xz(ax, points, GENERATED, s=1.5, alpha=0.6)
+        _scatter_xz(ax, real, REAL, s=0.6, alpha=0.5)
+        _axes_xz(ax, lo, hi)
+        ax.set_title(f"epoch {epoch:,}")
+    _outer_labels(axes, cols)
+    key = _key({"generated (drawn first)": GENERATED, "real (drawn on top)": REAL})
+    fig.legend(handles=key, loc="outside upper center", ncols=2)
     return fig
 
 
+@_styled(DETAIL_PIXELS)
 def evolution(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
-    """Figure 3: the generated points alone at each epoch, on the real roll's axes."""
-    fig, axes = _grid(len(generated))
-    lo, hi = _limits(real)
-    colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(generated)))
-    for ax, (epoch, points), color in zip(axes, generated.items(), colors):
-        _scatter3d(ax, points, [color])
-        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), zlim=(lo[2], hi[2]), title=f"epoch {epoch}")
-    fig.tight_layout()
+    """Figure 3: the generated points alone at each epoch, seen along the roll's axis (x against
+    z), and the real roll last, all on the same axes."""
+    n = len(generated) + 1
+    cols = min(n, 3)
+    fig = _figure(-(-n // cols) * WIDTH / cols)
+    lo, hi = _limits(real, *generated.values())
+    axes = _epoch_panels(fig, n, cols)
+    for ax, (epoch, points) in zip(axes, generated.items()):
+        _scatter_xz(ax, points, GENERATED, s=1.0, alpha=0.5)
+        ax.set_title(f"epoch {epoch:,}")
+    _scatter_xz(axes[-1], real, REAL, s=1.0, alpha=0.5)
+    axes[-1].set_title("the real roll")
+    for ax in axes:
+        _axes_xz(ax, lo, hi)
+    _outer_labels(axes, cols)
     return fig
 
 
+@_styled()
 def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, every: int) -> Figure:
     """Figure 4, the objective (the report's VFE) at every iteration: left, the report's view
-    (first ``drop`` iterations removed, every ``every``-th value); right, the whole curve on a
-    log scale with its per-epoch means."""
-    fig = Figure(figsize=(11, 3.8))
+    (first ``drop`` iterations removed, every ``every``-th value); right, the whole curve with
+    its per-epoch means, both axes on log scales, so that the first epochs get their share."""
+    fig = _figure(3.3)
     left, right = fig.subplots(1, 2)
     iterations = np.arange(1, len(objective) + 1)
     left.plot(iterations[drop::every], objective[drop::every], lw=0.6, color=GENERATED)
-    left.set(xlabel="iteration", ylabel="VFE", title=f"as in the report: from iteration {drop + 1}")
-    right.plot(iterations, objective, lw=0.3, color="0.7", label="every iteration")
+    left.set(
+        xlabel="iteration", ylabel="VFE per point", title=f"as in the report: from iteration {drop + 1:,}"
+    )
+    _thousands(left.xaxis)
+    left.xaxis.set_major_locator(MaxNLocator(4))
+    right.plot(iterations, objective, lw=0.3, color="0.65", label="every iteration")
     means = objective.reshape(-1, steps_per_epoch).mean(axis=1)
-    right.plot(iterations[steps_per_epoch - 1 :: steps_per_epoch], means, color=GENERATED, label="epoch mean")
-    right.set(xlabel="iteration", ylabel="VFE", yscale="log", title="the whole curve, log scale")
-    right.legend(fontsize="small")
-    fig.tight_layout()
+    ends = iterations[steps_per_epoch - 1 :: steps_per_epoch]
+    right.plot(ends, means, color=GENERATED, label="epoch mean")
+    right.set(xlabel="iteration", ylabel="VFE per point", title="every iteration, log scales")
+    _log(right, "x")
+    _log(right, "y")
+    per_epoch = (lambda i: i / steps_per_epoch, lambda e: e * steps_per_epoch)
+    epochs = right.secondary_xaxis("top", functions=per_epoch)
+    epochs.set_xlabel("epoch")
+    _plain_log(epochs.xaxis)
+    right.legend()
     return fig
 
 
+@_styled()
 def distance_curves(run: Run, floors: dict[str, float], mark_epoch: int) -> Figure:
     """Left, sliced W2 to a real sample at every recorded epoch; right, the energy distance at
     the snapshot epochs. Reconstructions and prior samples, with the noise floor dashed and the
-    report's convergence epoch dotted."""
-    fig = Figure(figsize=(11, 3.9))
+    report's convergence epoch dotted; both axes on log scales, the epochs shared."""
+    fig = _figure(3.5)
     panels = (
-        ("sliced_wasserstein", run.distance, {}),
-        ("energy_distance", run.snapshot_distance, {"marker": "o", "ms": 4}),
+        ("sliced_wasserstein", run.distance, {}, "sliced Wasserstein distance"),
+        ("energy_distance", run.snapshot_distance, {"marker": "o", "ms": 4}, "energy distance"),
     )
-    for ax, (name, curve, style) in zip(fig.subplots(1, 2), panels):
+    axes = fig.subplots(1, 2, sharex=True)
+    for ax, (name, curve, style, label) in zip(axes, panels):
         ax.plot(*curve(name, "recon"), color=GENERATED, label="reconstructions", **style)
         ax.plot(*curve(name, "prior"), color=PRIOR, label="prior samples", **style)
-        ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor")
-        ax.axvline(mark_epoch, color=REAL, ls=":", lw=1, label=f"epoch {mark_epoch}")
-        ax.set(xlabel="epoch", ylabel=name.replace("_", " "), yscale="log", xscale="log")
-        ax.legend(fontsize="small")
-    fig.tight_layout()
+        ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor (two real samples)")
+        ax.axvline(mark_epoch, color=REAL, ls=":", lw=1.2, label=f"epoch {mark_epoch:,}")
+        ax.set(xlabel="epoch", ylabel=f"{label}\nto a real sample (data units)")
+        _log(ax, "x")
+        _log(ax, "y")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=4)
     return fig
 
 
+@_styled()
 def latent_means(mu: np.ndarray, t: np.ndarray) -> Figure:
     """The encoder's means of the training points, coloured by t: the first two latent dimensions
     against each other, or, for a one-dimensional latent space, its one dimension against t."""
-    fig = Figure(figsize=(5.2, 4.4))
+    fig = _figure(4.6)
     ax = fig.add_subplot()
     if mu.shape[1] == 1:
-        x, y, labels = t, mu[:, 0], ("roll parameter t", "$\\mu_1$")
+        x, y, labels = t, mu[:, 0], ("roll parameter t", "encoder mean $\\mu_1$")
     else:
-        x, y, labels = mu[:, 0], mu[:, 1], ("$\\mu_1$", "$\\mu_2$")
-    dots = ax.scatter(x, y, c=t, s=2, cmap="viridis", linewidths=0, rasterized=True)
-    fig.colorbar(dots, ax=ax, label="roll parameter t")
-    ax.set(xlabel=labels[0], ylabel=labels[1], title="encoder means")
+        x, y, labels = mu[:, 0], mu[:, 1], ("encoder mean $\\mu_1$", "encoder mean $\\mu_2$")
+    dots = ax.scatter(x, y, c=t, s=2, cmap=CMAP, linewidths=0, rasterized=True)
+    fig.colorbar(dots, ax=ax, label="roll parameter t", shrink=0.9)
+    ax.set(xlabel=labels[0], ylabel=labels[1])
     if mu.shape[1] > 1:
         ax.set_aspect("equal", adjustable="datalim")
     return fig
 
 
+@_styled()
 def latent_grid(decoded: np.ndarray, grid: np.ndarray, real: np.ndarray) -> Figure:
-    """Decodes of a regular grid of z (coloured by z_1) over the real roll (light red)."""
-    fig = Figure(figsize=(5.5, 4.5))
-    ax = fig.add_subplot(projection="3d")
-    _scatter3d(ax, real, [(0.84, 0.15, 0.16, 0.08)], size=1.0)
-    ax.scatter(decoded[:, 0], decoded[:, 1], decoded[:, 2], c=grid[:, 0], cmap="viridis", s=4, linewidths=0)
-    ax.set_title("decoded latent grid")
+    """Decodes of a regular grid of z, coloured by z_1, over the real roll (faint red): in 3-D,
+    and seen along the roll's axis (x against z)."""
+    fig = _figure(3.5)
+    lo, hi = _limits(real, decoded)
+    left = fig.add_subplot(1, 2, 1, projection="3d")
+    right = fig.add_subplot(1, 2, 2)
+    faint = {"s": 1.0, "alpha": 0.2}
+    _scatter3d(left, real, REAL, **faint)
+    _scatter_xz(right, real, REAL, **faint)
+    shown = {"c": grid[:, 0], "cmap": CMAP, "s": 5, "linewidths": 0}
+    left.scatter(*decoded.T, depthshade=False, **shown)
+    dots = right.scatter(decoded[:, 0], decoded[:, 2], **shown)
+    _axes3d(left, lo, hi)
+    _axes_xz(right, lo, hi)
+    left.set_title("in 3-D")
+    right.set_title("seen along the y axis")
+    fig.colorbar(dots, ax=right, label="$z_1$, the grid's first latent coordinate", shrink=0.9)
     return fig
 
 
+@_styled()
 def spread_curves(
     groups: dict[str, list[tuple[np.ndarray, np.ndarray]]],
     ylabel: str,
@@ -172,7 +391,7 @@ def spread_curves(
 ) -> Figure:
     """One line per group: the median over its runs' (epochs, values) curves, with the min-max
     band; the noise floor dashed, and a ``threshold`` dotted if given."""
-    fig = Figure(figsize=(7, 4.2))
+    fig = _figure(3.8)
     ax = fig.add_subplot()
     colors = matplotlib.colormaps["tab10"].colors
     for color, (label, curves) in zip(colors, groups.items()):
@@ -182,19 +401,22 @@ def spread_curves(
         ax.plot(epochs, np.median(values, axis=0), color=color, label=f"{label} ({len(curves)} seeds)")
     ax.axhline(floor, color="0.3", ls="--", lw=1, label="noise floor")
     if threshold is not None:
-        ax.axhline(threshold, color="0.3", ls=":", lw=1, label="threshold")
-    ax.set(xlabel="epoch", ylabel=ylabel, yscale="log")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
+        ax.axhline(threshold, color="0.3", ls=":", lw=1.2, label="threshold")
+    ax.set(xlabel="epoch", ylabel=ylabel)
+    _log(ax, "y")
+    fig.legend(loc="outside right upper")
     return fig
 
 
+@_styled()
 def threshold_epochs(epochs: dict[str, list[float]], limit: int) -> Figure:
     """Each run's epoch at which it gets to the threshold, one row of dots per design; runs that
-    never get there within the ``limit`` epochs are counted at the right edge."""
-    fig = Figure(figsize=(7, 1.0 + 0.45 * len(epochs)))
+    never get there within the ``limit`` epochs (dotted: where training ends) are counted right of
+    it."""
+    fig = _figure(1.1 + 0.45 * len(epochs))
     ax = fig.add_subplot()
     colors = matplotlib.colormaps["tab10"].colors
+    ax.axvline(limit, color="0.3", ls=":", lw=1.2)  # where training ends
     for row, (color, values) in enumerate(zip(colors, epochs.values())):
         values = np.asarray(values, dtype=float)
         reached = np.isfinite(values)
@@ -208,13 +430,15 @@ def threshold_epochs(epochs: dict[str, list[float]], limit: int) -> Figure:
         yticklabels=list(epochs),
         ylim=(-0.6, len(epochs) - 0.4),
         xlim=(0, limit * 1.2),
-        xlabel="epoch at which the run gets to the threshold",
+        xlabel="epoch at which the run first gets to the threshold",
+        ylabel="design",
     )
+    ax.grid(False, axis="y")
     ax.invert_yaxis()
-    fig.tight_layout()
     return fig
 
 
+@_styled()
 def log_comparison(
     logged: np.ndarray,
     log: np.ndarray,
@@ -224,22 +448,33 @@ def log_comparison(
 ) -> Figure:
     """The original script's log (dots at its 0-based ``logged`` epochs; one row of ``columns``
     per epoch) beside runs' epoch means in the same units (``runs``: label -> (epochs, columns);
-    a run's epoch e + 1 is drawn at the script's epoch e), one panel per column. ``band``: (a
-    label of ``runs``, lowest, highest): the range of that run's seeds, shaded in its colour."""
-    fig = Figure(figsize=(11, 3.8))
+    a run's epoch e + 1 is drawn at the script's epoch e), one panel per column, the epochs
+    shared. The first two columns (total and reconstruction, which differ by the third) share a
+    log scale; the last is drawn on its own, linear scale. ``band``: (a label of ``runs``,
+    lowest, highest): the range of that run's seeds, shaded in its colour."""
+    fig = _figure(3.4)
     colors = dict(zip(runs, [GENERATED, PRIOR, "tab:green", "tab:purple"]))
-    for i, (ax, name) in enumerate(zip(fig.subplots(1, len(columns)), columns)):
+    axes = fig.subplots(1, len(columns), sharex=True, squeeze=False)[0]
+    for i, (ax, name) in enumerate(zip(axes, columns)):
+        if i == 1:
+            ax.sharey(axes[0])
         if band is not None:
             of, low, high = band
             x, shade = np.arange(len(low)), {"color": colors[of], "alpha": 0.25, "lw": 0}
             ax.fill_between(x, low[:, i], high[:, i], label="its seeds' range", **shade)
         for label, means in runs.items():
-            ax.plot(np.arange(len(means)), means[:, i], color=colors[label], lw=0.8, label=label)
+            ax.plot(np.arange(len(means)), means[:, i], color=colors[label], lw=0.9, label=label)
         ax.plot(logged, log[:, i], "o", color="black", ms=3.5, label="the script's log")
-        ax.set(xlabel="epoch (the script's, from 0)", title=name, yscale="log" if i < 2 else "linear")
-    fig.axes[0].set_ylabel("epoch mean, the script's units")
-    fig.axes[0].legend(fontsize="small")
-    fig.tight_layout()
+        ax.set_title(name)
+        ax.xaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
+        _thousands(ax.xaxis)
+        if i < 2:
+            _log(ax, "y")
+    if len(axes) > 1:
+        axes[1].tick_params(labelleft=False)  # on the first panel's scale
+    axes[0].set_ylabel("epoch mean, in the script's units")
+    fig.supxlabel("epoch (the script's, counted from 0)", fontsize=STYLE["axes.labelsize"])
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
     return fig
 
 
@@ -261,9 +496,9 @@ def _points3d(points: np.ndarray, name: str, color: str, **kwargs) -> go.Scatter
     return go.Scatter3d(x=x, y=y, z=z, mode="markers", name=name, marker=marker, **kwargs)
 
 
-def _eye(distance: float = 1.9) -> dict[str, float]:
-    """plotly's camera position for the static figures' view (``VIEW``), a bit further out than
-    plotly's default so that the whole roll shows in a narrow scene."""
+def _eye(distance: float) -> dict[str, float]:
+    """plotly's camera position for the static figures' view (``VIEW``), ``distance`` from the
+    centre (plotly's default is 2.2)."""
     elevation, azimuth = np.radians(VIEW)
     x, y, z = distance * np.array(
         [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
@@ -271,11 +506,13 @@ def _eye(distance: float = 1.9) -> dict[str, float]:
     return {"x": float(x), "y": float(y), "z": float(z)}
 
 
-def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> dict:
+def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None, distance: float = 2.1) -> dict:
     """Axes x, y, z; with limits, fixed ranges drawn to scale (so that frames compare), else the
-    data's own ranges to scale."""
-    axes = {f"{a}axis": {"title": {"text": a}} for a in "xyz"}
-    axes["camera"] = {"eye": _eye()}
+    data's own ranges to scale; seen from ``distance``."""
+    axes = {f"{a}axis": {"title": {"text": a}, "nticks": 5} for a in "xyz"}  # few ticks: none collide
+    # Looking at a point a little below the centre raises the scene in its frame: seen from
+    # above (VIEW), the near bottom corner would come nearest the frame's edge.
+    axes["camera"] = {"eye": _eye(distance), "center": {"x": 0, "y": 0, "z": -0.12}}
     if lo is None:
         return {**axes, "aspectmode": "data"}
     for i, a in enumerate("xyz"):
@@ -284,12 +521,12 @@ def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> dict:
     return {**axes, "aspectmode": "manual", "aspectratio": dict(zip("xyz", map(float, ratio)))}
 
 
-def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0) -> go.Figure:
+def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0, top: int = 40) -> go.Figure:
     # Clicking a legend entry hides or shows that point set; double-clicking isolates it.
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin={"l": 0, "r": 0, "t": 40, "b": bottom},
+        margin={"l": 10, "r": 10, "t": top, "b": bottom},
         legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "itemsizing": "constant"},
         uirevision="keep",  # the reader's camera survives the slider's redraws
     )
@@ -302,7 +539,7 @@ def roll_3d(
     """One point set as a 3-D scatter that turns and zooms: ``n`` of its points, drawn with ``seed``."""
     rows = subsample_rows(len(points), n, seed)
     fig = go.Figure(_points3d(points[rows], name, color, showlegend=True))
-    fig.update_layout(scene=_scene())
+    fig.update_layout(scene=_scene(distance=2.4))  # a scene wider than high: its height binds
     return _interactive_layout(fig, height=520)
 
 
@@ -310,34 +547,35 @@ def overlay_3d(
     real: np.ndarray, generated: dict[int, np.ndarray], n: int = SUBSAMPLE, seed: int = 0
 ) -> go.Figure:
     """Figure 2 to explore: generated (blue) and real (red) points in one scene, with a slider over
-    the epochs of ``generated``; trace 0 is the generated set, which each epoch's frame replaces."""
+    the epochs of ``generated``; trace 0 is the generated set, which each epoch's frame replaces.
+    It opens on the last epoch, the model the report's claims are about."""
     rows = subsample_rows(len(real), n, seed)
     shown = {epoch: points[rows] for epoch, points in generated.items()}
     lo, hi = _limits(real[rows], *shown.values())
     epochs = list(shown)
     fig = go.Figure(
-        [_points3d(shown[epochs[0]], "generated", GENERATED), _points3d(real[rows], "real", REAL)],
+        [_points3d(shown[epochs[-1]], "generated", GENERATED), _points3d(real[rows], "real", REAL)],
         frames=[
             go.Frame(
                 name=str(epoch),
                 data=[_points3d(points, "generated", GENERATED)],
                 traces=[0],
-                layout={"title": {"text": f"epoch {epoch}"}},
+                layout={"title": {"text": f"epoch {epoch:,}"}},
             )
             for epoch, points in shown.items()
         ],
     )
     step = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     fig.update_layout(
-        title={"text": f"epoch {epochs[0]}"},
+        title={"text": f"epoch {epochs[-1]:,}"},
         scene=_scene(lo, hi),
         sliders=[
             {
-                "active": 0,
+                "active": len(epochs) - 1,
                 "currentvalue": {"prefix": "epoch "},
                 "pad": {"t": 10},
                 "steps": [
-                    {"label": str(epoch), "method": "animate", "args": [[str(epoch)], step]}
+                    {"label": f"{epoch:,}", "method": "animate", "args": [[str(epoch)], step]}
                     for epoch in epochs
                 ],
             }
@@ -366,8 +604,12 @@ def side_by_side_3d(
             faint = _points3d(real[rows], "real", REAL, legendgroup="real", showlegend=col == 1)
             faint.marker.opacity = 0.15
             fig.add_trace(faint, row=1, col=col)
-    fig.update_scenes(_scene())
-    _interactive_layout(fig, height=560, bottom=40)
+    # Scenes about as high as they are wide in a window 800 pixels wide (half of the page's
+    # 720-pixel column each), seen from further out: plotly fits a scene to its height, so a
+    # narrower scene, or a nearer camera, cuts the roll's sides.
+    fig.update_scenes(_scene(distance=2.9))
+    # The scenes' titles sit low in a tall top margin, under plotly's toolbar (about 30 pixels).
+    _interactive_layout(fig, height=450, bottom=40, top=60)
     # The legend under the scenes, which then get the figure's whole width.
     fig.update_layout(legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top"})
     return fig

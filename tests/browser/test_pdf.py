@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
+import nbformat
 import pytest
 
 from .conftest import PARTS, PDF, ROOT, chapters
@@ -110,9 +111,9 @@ def test_no_chapter_is_a_section_of_the_front_page(outline, text):
         assert section in text  # still in the book, as a heading of the front matter
 
 
-def test_running_heads_name_chapter_1_and_appendix_a(text):
+def test_running_heads_name_chapter_1_and_appendix_b(text):
     assert "Chapter 1. The data: the report’s Swiss roll" in text
-    assert "Appendix A. Where the code and the report disagree" in text
+    assert "Appendix B. How these numbers were made" in text
     assert "Chapter 10" not in text and "Chapter 13" not in text
 
 
@@ -151,3 +152,85 @@ def test_no_blank_pages(pages):
         if all(RUNNING.fullmatch(line.strip()) for line in page.splitlines() if line.strip())
     ]
     assert blank == []
+
+
+# A book, not a notebook dump: no plumbing, nothing the HTML folds away, nothing over the margin,
+# figures where the text puts them, chapters referred to by number.
+FOLDED = ("remove-cell", "remove-input", "hide-cell", "hide-input", "html-only")
+LOG = PDF.parent / "vaebook.log"
+TEX = PDF.parent / "vaebook.tex"
+
+
+def test_no_plumbing_in_the_pdf(text):
+    assert "glue(" not in text and "NBVAL" not in text
+
+
+def test_no_overfull_box_over_5_points(pdf):
+    """Nothing sticks out of the text block by more than 5 points (as LaTeX's log measures it)."""
+    log = LOG.read_text(errors="replace")
+    overfull = r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)"
+    points = [float(p) for p in re.findall(overfull, log)]
+    assert len(points) == log.count("Overfull \\"), "an overfull box the pattern does not read"
+    over = [p for p in points if p > 5]
+    assert over == [], f"{len(over)} overfull boxes over 5 pt, the largest {max(over, default=0):.1f} pt"
+
+
+def _words(source: str) -> str:
+    return " ".join(source.split())
+
+
+def _cells():
+    """(chapter, cell) for every cell of the chapters, as committed."""
+    for page, _, _ in chapters():
+        notebook = ROOT / "book" / f"{page}.ipynb"
+        if notebook.exists():
+            for cell in nbformat.read(notebook, 4).cells:
+                yield page, cell
+
+
+def test_cells_the_html_folds_away_are_not_printed(text):
+    """No line of a cell tagged remove-*, hide-* or html-only is in the PDF. The lines looked for
+    are those of at least 30 characters, by their first 30 (a printed line may wrap after them);
+    the same search finds the lines of the printed code cells, so it is not blind."""
+    folded, printed, code = set(), set(), set()
+    for _, cell in _cells():
+        tags = set(cell.metadata.get("tags", []))
+        lines = {_words(line)[:30] for line in cell.source.splitlines() if len(_words(line)) >= 30}
+        if cell.cell_type == "code" and tags & set(FOLDED):
+            folded |= lines
+        else:
+            printed |= lines
+            code |= lines if cell.cell_type == "code" else set()
+    folded -= printed  # a line that a printed cell has too may be printed
+
+    def in_the_pdf(line: str) -> bool:  # where a line starts, not inside another one
+        return re.search(r"(?<![\w.])" + re.escape(line), text) is not None
+
+    found = sum(map(in_the_pdf, code))
+    assert len(code) >= 10 and found >= 0.8 * len(code), f"the search finds {found} of {len(code)} code lines"
+    shown = sorted(filter(in_the_pdf, folded))
+    assert shown == [], f"folded away in the HTML, printed in the PDF: {shown}"
+
+
+def test_figures_stand_where_the_text_puts_them():
+    """No figure floats away from the paragraph it follows: every one is placed "here" (H)."""
+    placements = re.findall(r"\\begin\{figure\}(\[[^]]*\])?", TEX.read_text())
+    assert placements and set(placements) == {"[H]"}, set(placements)
+
+
+def test_chapters_are_referred_to_by_number(text):
+    """A reference to a chapter without a title of its own prints "Chapter 6" or "Appendix A"."""
+    numbers = {page: number for page, number, _ in chapters()}
+    tex = TEX.read_text()
+    doc = r"\\hyperref\[\\detokenize\{([\w-]+)::doc\}\]\{\\sphinxcrossref\{\\DUrole\{doc\}\{(.*?)\}\}\}"
+    references = re.findall(doc, tex)
+    assert references, "no reference to a chapter in the book"
+    titled = set()
+    for _, cell in _cells():
+        titled.update(re.findall(r"\{doc\}`[^`<]+<([^>`]+)>`", cell.source))
+    for target, printed in references:
+        number = numbers.get(target)
+        if number is not None and target not in titled:
+            expected = f"Chapter {number}" if number.isdigit() else f"Appendix {number}"
+            assert printed == expected, (target, printed)
+    assert "Chapter 6" in text
