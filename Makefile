@@ -48,12 +48,9 @@ setup: venv  ## vaebook and its dev tools in the environment, npm packages into 
 	else \
 		echo "npm not found: the HTML will load MathJax from its CDN (equations need a network)"; \
 	fi
-	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
-	elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	@if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
+		$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get update -qq) && \
+		$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)); \
 	else \
 		echo "apt-get not usable here: install xelatex, latexmk, chromium and chromedriver yourself for the PDF and browser checks"; \
 	fi
@@ -74,8 +71,8 @@ venv:
 		if ! "$(PYTHON)" -c 'import ensurepip, venv' 2>/dev/null; then \
 			package=$$("$(PYTHON)" -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])'); \
 			echo "$(PYTHON) has no ensurepip, which python -m venv needs: installing $$package"; \
-			{ command -v apt-get >/dev/null && $(call as_root,apt-get update -qq) && \
-				$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$package); } || { \
+			{ command -v apt-get >/dev/null && $(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get update -qq) && \
+				$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$package); } || { \
 				echo "Could not install $$package: install it as root (apt-get install $$package) and run" \
 					"make setup again, or use another Python: make setup PYTHON=path/to/python3.10-3.13" >&2; \
 				exit 1; }; \
