@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import vaebook
-from vaebook.provenance import fingerprint
+from vaebook.stack import fingerprint
 from vaebook.sweep import train_many
 
 
