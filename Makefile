@@ -23,12 +23,10 @@ BIN = $(VENV)/bin
 SYSTEM_PATH := $(PATH)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-# Every target but setup, venv and python-version runs in the environment, which must exist.
+# Every target but setup and venv runs in the environment, which must exist.
 ifeq ($(filter setup venv,$(or $(MAKECMDGOALS),setup)),)
-ifneq ($(filter-out python-version,$(MAKECMDGOALS)),)
 ifeq ($(wildcard $(BIN)/python),)
 $(error No project environment in $(VENV): run make setup first, or name an environment that has vaebook installed with VENV=path)
-endif
 endif
 endif
 
@@ -39,7 +37,7 @@ supported = "$(1)" -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 1
 # password), else fails.
 as_root = if [ "$$(id -u)" = 0 ]; then $(1); elif command -v sudo >/dev/null; then sudo $(1); else false; fi
 
-.PHONY: setup venv python-version test unit notebooks html pdf browser check build bench
+.PHONY: setup venv test unit notebooks html pdf browser check build bench
 
 setup: venv  ## vaebook and its dev tools in the environment, npm packages into .vendor, TeX and browser packages (apt)
 	"$(BIN)/python" -m pip install -e ".[dev]"
@@ -81,10 +79,6 @@ venv:
 		"$(PYTHON)" -m venv $(if $(filter .venv,$(VENV)),--clear) "$(VENV)"; \
 	fi
 
-python-version:
-	@if [ -x "$(BIN)/python" ]; then $(call supported,$(BIN)/python); \
-	else PATH="$(SYSTEM_PATH)" $(call supported,$(PYTHON)); fi
-
 # Everything CI runs. The unit tests, the notebooks and the HTML come first and stop at the first
 # failure; the PDF and browser checks then both run even if one fails (a missing TeX or browser
 # is named with what to install), and the make fails at the end if either did.
@@ -116,7 +110,7 @@ browser:
 	"$(BIN)/python" -m pytest tests/browser
 
 # The portable tier (TIER=strict: pytest --nbval book/): re-execute every chapter and compare with
-# the committed outputs, verdicts and text exactly, numbers within vaebook.check.RTOL.
+# the committed outputs, verdicts and text exactly, numbers within vaebook.book.check.RTOL.
 check:
 	"$(BIN)/vaebook" check $(TIER)
 
