@@ -83,12 +83,23 @@ def cluster_sweep_steps_per_second(configs: list[vaebook.Config]) -> float | Non
 PERFORMANCE = Path(__file__).with_name("PERFORMANCE.md")
 
 
-def machine() -> list[tuple[str, str]]:
-    """What the measurements depend on: the CPU and its cores, the OS, the versions, the date."""
+def load_average() -> str:
+    """The system's load average over the last minute ("unknown" where the OS has none): on a
+    shared machine, the work of other processes that the measurements competed with."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def machine(load_before: str) -> list[tuple[str, str]]:
+    """What the measurements depend on: the CPU and its cores, how busy it was, the OS, the
+    versions, the date."""
     stack = fingerprint()
     return [
         ("CPU", f"{stack['cpu']}, {os.cpu_count()} cores"),
-        ("instruction set XLA compiles for", f"{stack['isa']} ({stack['isa_from']})"),
+        ("load average (1 minute), before and after the run", f"{load_before}, {load_average()}"),
+        ("instruction set XLA compiles for", f"{stack['isa']}, read from {stack['isa_from']}"),
         ("OS", str(stack["os"])),
         ("Python", str(stack["python"])),
         ("TensorFlow, Keras, NumPy", f"{stack['tensorflow']}, {stack['keras']}, {stack['numpy']}"),
@@ -123,6 +134,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
     args = parser.parse_args()
     os.environ["VAEBOOK_CACHE"] = tempfile.mkdtemp(prefix="vaebook-bench-")  # measure training, not the cache
+    load_before = load_average()
     epochs = 20 if args.quick else 200
     config = vaebook.Config(epochs=epochs)
     rows: list[tuple[str, str, str]] = []
@@ -177,7 +189,7 @@ def main() -> None:
     if args.quick:
         print(f"--quick: {PERFORMANCE.name} not written")
     else:
-        PERFORMANCE.write_text(markdown(rows, machine()))
+        PERFORMANCE.write_text(markdown(rows, machine(load_before)))
         print(f"written: {PERFORMANCE}")
 
 
