@@ -15,9 +15,11 @@ second (one by one, on the local pool of one process per core, and through a das
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,13 @@ from pathlib import Path
 import vaebook
 from vaebook.stack import fingerprint
 from vaebook.sweep import train_many
+
+
+def scratch_cache() -> str:
+    """An empty cache folder, removed when this process exits: the measurements train, not load."""
+    folder = tempfile.mkdtemp(prefix="vaebook-bench-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
@@ -57,7 +66,7 @@ def fresh_process_run(config: vaebook.Config) -> tuple[float, float]:
     """``train(config)``'s own seconds and the wall time of the whole command, in a new Python
     process with an empty cache: what a user's first ``vaebook train`` of it costs."""
     code = f"import vaebook; print(vaebook.train(vaebook.{config!r}, progress=False).seconds)"
-    env = dict(os.environ, VAEBOOK_CACHE=tempfile.mkdtemp(prefix="vaebook-bench-"))
+    env = dict(os.environ, VAEBOOK_CACHE=scratch_cache())
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     return float(out.stdout.split()[-1]), time.perf_counter() - start
@@ -133,7 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
     args = parser.parse_args()
-    os.environ["VAEBOOK_CACHE"] = tempfile.mkdtemp(prefix="vaebook-bench-")  # measure training, not the cache
+    os.environ["VAEBOOK_CACHE"] = scratch_cache()
     load_before = load_average()
     epochs = 20 if args.quick else 200
     config = vaebook.Config(epochs=epochs)
