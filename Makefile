@@ -3,34 +3,83 @@ PYTHON ?= python3
 TIER ?= portable
 MATHJAX_VERSION = 3.2.2
 AXE_VERSION = 4.14.1
+# npm packages the book serves from .vendor/: MathJax, so that the HTML works offline, and axe-core,
+# the browser checks' accessibility rules.
 NPM_PACKAGES = mathjax@$(MATHJAX_VERSION) axe-core@$(AXE_VERSION)
 TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
 BROWSER_PACKAGES = chromium chromium-driver poppler-utils
 APT_PACKAGES = $(TEX_PACKAGES) $(BROWSER_PACKAGES)
 
-.PHONY: setup python-version test unit quick notebooks html pdf browser check build bench
+# The project environment: make setup installs vaebook there and every target runs its commands.
+# It is the active virtualenv, else the active conda environment (not conda's base), else .venv
+# in this checkout, which make setup creates with $(PYTHON). VENV=path names another one.
+ifneq ($(VIRTUAL_ENV),)
+VENV ?= $(VIRTUAL_ENV)
+else ifneq ($(and $(CONDA_PREFIX),$(filter-out base,$(CONDA_DEFAULT_ENV))),)
+VENV ?= $(CONDA_PREFIX)
+else
+VENV ?= .venv
+endif
+BIN = $(VENV)/bin
+# Commands a recipe runs without $(BIN)/ (and their subprocesses) find the environment's first.
+SYSTEM_PATH := $(PATH)
+export PATH := $(abspath $(BIN)):$(PATH)
 
-setup: python-version  ## Python deps (editable), MathJax for offline HTML and axe-core for the browser checks (npm), TeX and browser packages (apt)
-	$(PYTHON) -m pip install -e ".[dev]"
+# Every target but setup and venv runs in the environment, which must exist.
+ifeq ($(filter setup venv,$(or $(MAKECMDGOALS),setup)),)
+ifeq ($(wildcard $(BIN)/python),)
+$(error No project environment in $(VENV): run make setup first, or name an environment that has vaebook installed with VENV=path)
+endif
+endif
+
+# Exits with the reason unless the Python $(1) is one that TensorFlow 2.21 ships wheels for; pip
+# would refuse others too ("requires a different Python"), after a longer wait and with less reason.
+supported = "$(1)" -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 14) else "%s is Python %d.%d: vaebook needs Python 3.10 to 3.13, the versions TensorFlow 2.21 ships wheels for (try make setup PYTHON=python3.12)" % (sys.executable, *v))'
+# Runs a command as root: itself when make runs as root, else through sudo (which may ask for a
+# password), else fails.
+as_root = if [ "$$(id -u)" = 0 ]; then $(1); elif command -v sudo >/dev/null; then sudo $(1); else false; fi
+
+.PHONY: setup venv test unit quick notebooks html pdf browser check build bench
+
+setup: venv  ## vaebook and its dev tools in the environment, MathJax and axe-core (npm) into .vendor, TeX and browser packages (apt)
+	"$(BIN)/python" -m pip install -e ".[dev]"
 	@if command -v npm >/dev/null; then \
 		npm install --prefix .vendor --no-audit --no-fund --loglevel=error $(NPM_PACKAGES); \
 	else \
 		echo "npm not found: the HTML will load MathJax from its CDN (equations need a network), and the browser checks' accessibility test fails (it needs axe-core)"; \
 	fi
-	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
-	elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	@if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
+		$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get update -qq) && \
+		$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)); \
 	else \
 		echo "apt-get not usable here: install xelatex, latexmk, chromium and chromedriver yourself for the PDF and browser checks"; \
 	fi
 
-# Python versions that TensorFlow 2.21 ships wheels for; pip would refuse others too ("requires a
-# different Python"), after a longer wait and with less of the reason.
-python-version:
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 14) else "Python %d.%d is not supported: vaebook needs Python 3.10 to 3.13, the versions TensorFlow 2.21 ships wheels for (try make setup PYTHON=python3.12)" % v)'
+# The environment, made with $(PYTHON) -m venv unless one that runs pip is there. Debian and Ubuntu
+# ship venv's ensurepip in a package of its own (python3.X-venv): installed when apt-get can run as
+# root, else named.
+venv:
+	@if "$(BIN)/python" -m pip --version >/dev/null 2>&1; then \
+		$(call supported,$(BIN)/python) || { echo "Delete or deactivate $(VENV), then run make setup again" >&2; exit 1; }; \
+		echo "Project environment: $(VENV) ($$("$(BIN)/python" -V))"; \
+	elif [ "$(VENV)" = "$(VIRTUAL_ENV)" ] || [ "$(VENV)" = "$(CONDA_PREFIX)" ]; then \
+		echo "The active environment $(VENV) has no python with pip: install them there, or deactivate it to use .venv" >&2; \
+		exit 1; \
+	else \
+		export PATH="$(SYSTEM_PATH)"; \
+		$(call supported,$(PYTHON)) || exit 1; \
+		if ! "$(PYTHON)" -c 'import ensurepip, venv' 2>/dev/null; then \
+			package=$$("$(PYTHON)" -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])'); \
+			echo "$(PYTHON) has no ensurepip, which python -m venv needs: installing $$package"; \
+			{ command -v apt-get >/dev/null && $(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get update -qq) && \
+				$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$package); } || { \
+				echo "Could not install $$package: install it as root (apt-get install $$package) and run" \
+					"make setup again, or use another Python: make setup PYTHON=path/to/python3.10-3.13" >&2; \
+				exit 1; }; \
+		fi; \
+		echo "Project environment: $(VENV), made with $(PYTHON) ($$("$(PYTHON)" -V))"; \
+		"$(PYTHON)" -m venv $(if $(filter .venv,$(VENV)),--clear) "$(VENV)"; \
+	fi
 
 # Everything CI runs. The unit tests, the notebooks and the HTML come first and stop at the first
 # failure; the PDF and browser checks then both run even if one fails (a missing TeX or browser
@@ -41,41 +90,41 @@ test: unit notebooks html
 
 # The unit tests, after the lint and the import layers (pyproject.toml's import-linter contracts).
 unit:
-	ruff check .
-	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()"  # lint-imports
-	$(PYTHON) -m pytest tests/
+	"$(BIN)/ruff" check .
+	"$(BIN)/lint-imports"
+	"$(BIN)/python" -m pytest tests/
 
 # The fast tier for the edit-and-test loop: the tests marked quick, which touch every module, in
 # one process (TensorFlow is imported once).
 quick:
-	$(PYTHON) -m pytest tests/ -m quick -n 0
+	"$(BIN)/python" -m pytest tests/ -m quick -n 0
 
 notebooks:
-	$(PYTHON) -m pytest --nbval book/
+	"$(BIN)/python" -m pytest --nbval book/
 
 html:
-	jupyter-book build book/ -W -n --keep-going
+	"$(BIN)/jupyter-book" build book/ -W -n --keep-going
 
 pdf:
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
 		echo "xelatex or latexmk not found: the PDF needs TeX. Install it with" \
 			"apt-get install $(TEX_PACKAGES) (make setup does)" >&2; exit 1; }
-	jupyter-book build book/ --builder pdflatex
+	"$(BIN)/jupyter-book" build book/ --builder pdflatex
 
 browser:
 	@missing=""; for tool in chromium chromedriver pdfimages pdftotext; do \
 		command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then echo "not found:$$missing. The browser and PDF checks need them: install" \
 		"them with apt-get install $(BROWSER_PACKAGES) (make setup does); the checks that need them fail" >&2; fi
-	$(PYTHON) -m pytest tests/browser
+	"$(BIN)/python" -m pytest tests/browser
 
 # The portable tier (TIER=strict: pytest --nbval book/): re-execute every chapter and compare with
 # the committed outputs, verdicts and text exactly, numbers within vaebook.book.check.RTOL.
 check:
-	$(PYTHON) -m vaebook.cli check $(TIER)
+	"$(BIN)/vaebook" check $(TIER)
 
 build:  ## re-execute every chapter, then build the HTML
-	vaebook build
+	"$(BIN)/vaebook" build
 
 bench:
-	$(PYTHON) benchmarks/speed.py
+	"$(BIN)/python" benchmarks/speed.py

@@ -1,4 +1,4 @@
-"""Are two Python environments' numbers bit-identical? (README, "Supported platforms".)
+"""Are two Python environments' numbers bit-identical? (CONTRIBUTING.md, "Platforms".)
 
     python benchmarks/bits.py save /tmp/bits-3.12.npz      # in each environment, from an empty cache
     python benchmarks/bits.py compare /tmp/bits-3.11.npz /tmp/bits-3.12.npz

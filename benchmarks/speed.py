@@ -1,28 +1,41 @@
-"""Speed of vaebook's trainer against plain Keras ``model.fit``, measured in one run.
+"""Speed of vaebook's trainer against plain Keras ``model.fit``, measured in one run and written,
+with the machine that ran it, to ``benchmarks/PERFORMANCE.md`` (each run overwrites it).
 
-    python benchmarks/speed.py            # about two minutes on 2 cores
-    python benchmarks/speed.py --quick    # fewer epochs, for a smoke test
+    python benchmarks/speed.py            # about two minutes on 2 cores (make bench)
+    python benchmarks/speed.py --quick    # fewer epochs, a smoke test: printed, not written
 
-Prints steps per second of ``vaebook.train`` (the whole-epoch XLA loop) and of ``model.fit``
+Measures steps per second of ``vaebook.train`` (the whole-epoch XLA loop) and of ``model.fit``
 (the same VAE, data, loss and optimizer, with Keras's default ``jit_compile="auto"``), their
 ratio, the wall time of the report's full run in a new process (1,000 epochs, 100,000 steps,
-compilation and the distance evaluations included), peak memory, and the sweep's throughput in
-model-steps per second: one by one, on the local pool (one process per core) and through a dask
-LocalCluster of 2 worker processes with 1 thread each (``train_many(..., executor=...)``).
+compilation and the distance evaluations included), the sweep's throughput in model-steps per
+second (one by one, on the local pool of one process per core, and through a dask LocalCluster of
+2 worker processes with 1 thread each), and peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import datetime
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import vaebook
+from vaebook.stack import fingerprint
 from vaebook.sweep import train_many
+
+
+def scratch_cache() -> str:
+    """An empty cache folder, removed when this process exits: the measurements train, not load."""
+    folder = tempfile.mkdtemp(prefix="vaebook-bench-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
@@ -53,7 +66,7 @@ def fresh_process_run(config: vaebook.Config) -> tuple[float, float]:
     """``train(config)``'s own seconds and the wall time of the whole command, in a new Python
     process with an empty cache: what a user's first ``vaebook train`` of it costs."""
     code = f"import vaebook; print(vaebook.train(vaebook.{config!r}, progress=False).seconds)"
-    env = dict(os.environ, VAEBOOK_CACHE=tempfile.mkdtemp(prefix="vaebook-bench-"))
+    env = dict(os.environ, VAEBOOK_CACHE=scratch_cache())
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     return float(out.stdout.split()[-1]), time.perf_counter() - start
@@ -76,47 +89,117 @@ def cluster_sweep_steps_per_second(configs: list[vaebook.Config]) -> float | Non
         return sum(c.epochs * c.steps_per_epoch for c in configs) / (time.perf_counter() - start)
 
 
+PERFORMANCE = Path(__file__).with_name("PERFORMANCE.md")
+
+
+def load_average() -> str:
+    """The system's load average over the last minute ("unknown" where the OS has none): on a
+    shared machine, the work of other processes that the measurements competed with."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def machine(load_before: str) -> list[tuple[str, str]]:
+    """What the measurements depend on: the CPU and its cores, how busy it was, the OS, the
+    versions, the date."""
+    stack = fingerprint()
+    return [
+        ("CPU", f"{stack['cpu']}, {os.cpu_count()} cores"),
+        ("load average (1 minute), before and after the run", f"{load_before}, {load_average()}"),
+        ("instruction set XLA compiles for", f"{stack['isa']}, read from {stack['isa_from']}"),
+        ("OS", str(stack["os"])),
+        ("Python", str(stack["python"])),
+        ("TensorFlow, Keras, NumPy", f"{stack['tensorflow']}, {stack['keras']}, {stack['numpy']}"),
+        ("date", datetime.date.today().isoformat()),
+    ]
+
+
+def markdown(rows: list[tuple[str, str, str]], machine: list[tuple[str, str]]) -> str:
+    """The performance file: one run's measurements and the machine that made them."""
+    lines = [
+        "# Performance",
+        "",
+        "Written by `python benchmarks/speed.py` (`make bench`), which overwrites this file on every",
+        "run: the measurements of one run, on the machine below.",
+        "",
+        "| measurement | result | compared with |",
+        "| --- | --- | --- |",
+        *(f"| {what} | {result} | {against} |" for what, result, against in rows),
+        "",
+        "## The machine",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *(f"| {name} | {value} |" for name, value in machine),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
-    """Print each measurement and its ratio to the baseline measured in the same run."""
+    """Measure, print each row as it comes, and write the performance file (not with --quick)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
     args = parser.parse_args()
-    os.environ["VAEBOOK_CACHE"] = tempfile.mkdtemp(prefix="vaebook-bench-")  # measure training, not the cache
+    os.environ["VAEBOOK_CACHE"] = scratch_cache()
+    load_before = load_average()
     epochs = 20 if args.quick else 200
     config = vaebook.Config(epochs=epochs)
+    rows: list[tuple[str, str, str]] = []
+
+    def row(what: str, result: str, against: str = "") -> None:
+        rows.append((what, result, against))
+        print(f"{what}: {result}" + (f"; {against}" if against else ""), flush=True)
 
     fit = fit_steps_per_second(config, epochs=max(2, epochs // 10))
+    row("`model.fit` (Keras, the same VAE, data, loss and Adam)", f"{fit:,.0f} steps/s")
     ours = train_steps_per_second(config)
-    print(f"model.fit          {fit:8.0f} steps/s")
-    print(f"vaebook.train      {ours:8.0f} steps/s   ({ours / fit:.1f}x model.fit)")
+    row("`vaebook.train`, steady state", f"{ours:,.0f} steps/s", f"{ours / fit:.1f}x `model.fit`")
 
     full = vaebook.Config(epochs=100 if args.quick else 1000)
     seconds, wall = fresh_process_run(full)
-    print(
-        f"report's run       {seconds:8.1f} s for {full.epochs * full.steps_per_epoch:,} steps, new process "
-        f"(compilation and distance evaluations included; {wall:.1f} s with Python and TensorFlow's start-up)"
+    row(
+        f"the report's run ({full.epochs:,} epochs, {full.epochs * full.steps_per_epoch:,} steps) in a new "
+        "process, compilation and distance evaluations included",
+        f"{seconds:.1f} s",
+        f"{wall:.1f} s with Python's and TensorFlow's start-up",
     )
 
     # Four runs like the design chapter's (300 epochs, one snapshot): one by one, two at a time, on dask.
     length = 30 if args.quick else 300
     sweep = [vaebook.Config(epochs=length, snapshots=(length,), seed=seed) for seed in range(100, 104)]
     model_steps = sum(c.epochs * c.steps_per_epoch for c in sweep)
+    what = f"a sweep of {len(sweep)} runs of {length} epochs"
     start = time.perf_counter()
     train_many(sweep, workers=1, progress=False)
     one_by_one = model_steps / (time.perf_counter() - start)
+    row(f"{what}, one by one", f"{one_by_one:,.0f} model-steps/s")
     start = time.perf_counter()
     train_many([c.replace(seed=c.seed + 100) for c in sweep], workers=2, progress=False)
     parallel = model_steps / (time.perf_counter() - start)
+    row(
+        f"{what}, 2 worker processes", f"{parallel:,.0f} model-steps/s",
+        f"{parallel / one_by_one:.2f}x one by one",
+    )
     cluster = cluster_sweep_steps_per_second([c.replace(seed=c.seed + 200) for c in sweep])
-    print(f"sweep, one by one  {one_by_one:8.0f} model-steps/s")
-    print(f"sweep, 2 workers   {parallel:8.0f} model-steps/s   ({parallel / one_by_one:.2f}x one by one)")
     if cluster is None:
-        print('sweep, dask        skipped: pip install -e ".[dask]"')
+        row(f"{what}, dask LocalCluster", 'skipped: pip install -e ".[dask]"')
     else:
-        print(f"sweep, dask 2x1    {cluster:8.0f} model-steps/s   ({cluster / parallel:.2f}x the local pool)")
+        row(
+            f"{what}, dask LocalCluster (2 workers, 1 thread each)",
+            f"{cluster:,.0f} model-steps/s",
+            f"{cluster / parallel:.2f}x the local pool",
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory        {peak:8.0f} MiB (this process), {children:.0f} MiB (largest child process)")
+    row("peak memory", f"{peak:,.0f} MiB (this process)", f"{children:,.0f} MiB (the largest child process)")
+
+    if args.quick:
+        print(f"--quick: {PERFORMANCE.name} not written")
+    else:
+        PERFORMANCE.write_text(markdown(rows, machine(load_before)))
+        print(f"written: {PERFORMANCE}")
 
 
 if __name__ == "__main__":
