@@ -87,3 +87,9 @@ def test_the_chapters_that_read_the_others_are_told_where_they_are(tmp_path):
     assert build.execute_all([reader, other], folder, workers=1) is None
     out = nbformat.read(folder / reader.name, 4)
     assert out.cells[-1].outputs[0].text == f"{folder}\n"
+    # The book keeps the chapter as written: the build's own value is not a parameter of the
+    # committed notebook, whose later executions (pytest --nbval) would read a folder that is gone.
+    build.drop_injected(folder / reader.name)
+    kept = nbformat.read(folder / reader.name, 4)
+    assert [c.source for c in kept.cells] == ["executed = ''", "print(executed)"]
+    assert kept.cells[-1].outputs[0].text == f"{folder}\n"

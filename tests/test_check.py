@@ -189,4 +189,4 @@ def test_a_parameter_that_flips_the_published_verdict_fails_the_check(tmp_path, 
 
     verdict = cell('glue("verdict"')
     assert f"{verdict}, glue 'verdict': expected 'holds', got 'does not hold'" in failed
-    assert cell('glue_figure("fig-convergence"') not in failed and cell("snapshot_distance") not in failed
+    assert cell('"fig-convergence"') not in failed and cell("snapshot_distance") not in failed

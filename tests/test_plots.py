@@ -215,6 +215,12 @@ def _all_figures() -> dict:
         "latent_means": plots.latent_means(np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / 10, t),
         "latent_grid": plots.latent_grid(real[: len(grid)], grid, real),
         "spread_curves": plots.spread_curves(curves, "distance to a real sample", 0.05, 0.1),
+        "settling_curves": plots.settling_curves(
+            {"seed 0": (epochs, np.linspace(3, 1, 25)), "seed 1": (epochs, np.linspace(4, 1.2, 25))},
+            {"seed 0": 200, "seed 1": None},
+            1.1,
+            200,
+        ),
         "threshold_epochs": plots.threshold_epochs({"a": [10.0, 20.0, np.inf], "b": [np.inf]}, limit=30),
         "log_comparison": plots.log_comparison(
             logged, means[logged], {"a run": means}, band=("a run", means * 0.9, means * 1.1)
@@ -360,3 +366,12 @@ def test_a_figure_looks_the_same_whatever_the_caller_s_matplotlib_settings():
     }
     with matplotlib.rc_context(other):
         assert both() == plain
+
+
+def test_the_settling_curves_mark_where_each_run_settles(figures):
+    (ax,) = figures["settling_curves"].axes
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    at = 3 - 2 * 19 / 24  # seed 0's value at epoch 200, the 20th of 25 evenly spaced records
+    assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in dots] == [(200, pytest.approx(at))]
+    labels = [text.get_text() for text in figures["settling_curves"].legends[0].get_texts()]
+    assert "seed 1 (not settled)" in labels and "seed 0" in labels

@@ -95,7 +95,8 @@ def affine(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
 
 
 def mlp(params: list[tf.Tensor], x: tf.Tensor, activation: str) -> tf.Tensor:
-    """Dense layers of (kernel, bias) pairs, ``activation`` between them, the last one linear."""
+    """Dense layers of (kernel, bias) pairs, ``activation`` between them, the last
+    one linear."""
     act = keras.activations.get(activation)
     for i in range(0, len(params), 2):
         x = affine(x, params[i], params[i + 1])
@@ -104,7 +105,9 @@ def mlp(params: list[tf.Tensor], x: tf.Tensor, activation: str) -> tf.Tensor:
     return x
 
 
-def encode(params: list[tf.Tensor], x: tf.Tensor, network: Network) -> tuple[tf.Tensor, tf.Tensor]:
+def encode(
+    params: list[tf.Tensor], x: tf.Tensor, network: Network
+) -> tuple[tf.Tensor, tf.Tensor]:
     """The posterior's mean and log-variance for each input point."""
     out = mlp(params[: encoder_size(network)], x, network.activation)
     return out[:, : network.latent_dim], out[:, network.latent_dim :]
@@ -118,7 +121,8 @@ def decode(params: list[tf.Tensor], z: tf.Tensor, network: Network) -> tf.Tensor
 def forward(
     params: list[tf.Tensor], x: tf.Tensor, eps: tf.Tensor, network: Network
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """The reparameterised pass: encode x, draw z = mu + sigma * eps, decode z; (x_hat, mu, logvar)."""
+    """The reparameterised pass: encode x, draw z = mu + sigma * eps, decode z; the
+    decoder's output x_hat, and mu and logvar for the KL term."""
     mu, logvar = encode(params, x, network)
     return decode(params, reparameterize(mu, logvar, eps), network), mu, logvar
 

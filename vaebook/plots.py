@@ -409,6 +409,34 @@ def spread_curves(
 
 
 @_styled()
+def settling_curves(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    settled: dict[str, int | None],
+    band: float,
+    claimed: int,
+) -> Figure:
+    """Each run's smoothed distance as a multiple of its own final level (``curves``: label ->
+    (epochs, values)), a dot where it settles (``settled``: label -> epoch, or None: no dot);
+    the band's upper edge ``band`` dashed, the ``claimed`` epoch dotted; both axes on log scales."""
+    fig = _figure(3.8)
+    ax = fig.add_subplot()
+    colors = matplotlib.colormaps["tab10"].colors
+    for color, (label, (epochs, values)) in zip(colors, curves.items()):
+        epoch = settled.get(label)
+        ax.plot(epochs, values, color=color, lw=1, label=label if epoch else f"{label} (not settled)")
+        if epoch is not None:
+            at = int(np.flatnonzero(epochs == epoch)[0])
+            ax.plot(epochs[at], values[at], "o", color=color, ms=7, mec="white", mew=1, zorder=3)
+    ax.axhline(band, color="0.3", ls="--", lw=1, label="the band's upper edge")
+    ax.axvline(claimed, color=REAL, ls=":", lw=1.2, label=f"epoch {claimed:,}")
+    ax.set(xlabel="epoch", ylabel="smoothed distance to a real sample\nas a multiple of its final level")
+    _log(ax, "x")
+    _log(ax, "y")
+    fig.legend(loc="outside right upper")
+    return fig
+
+
+@_styled()
 def threshold_epochs(epochs: dict[str, list[float]], limit: int) -> Figure:
     """Each run's epoch at which it gets to the threshold, one row of dots per design; runs that
     never get there within the ``limit`` epochs (dotted: where training ends) are counted right of
@@ -640,28 +668,3 @@ def html_figure(fig: go.Figure, div_id: str) -> HTMLFigure:
         config={"displaylogo": False, "responsive": True},
     )
     return HTMLFigure(html, div_id)
-
-
-def settling_curves(
-    curves: dict[str, tuple[np.ndarray, np.ndarray]],
-    settled: dict[str, int | None],
-    band: float,
-    claimed: int,
-) -> Figure:
-    """Each run's smoothed distance as a multiple of its final level (``curves``: label -> (epochs,
-    values)), a dot where it settles (``settled``: label -> epoch, or None), the band's upper edge
-    ``band`` dashed and the ``claimed`` epoch dotted."""
-    fig = Figure(figsize=(7, 4.2))
-    ax = fig.add_subplot()
-    colors = matplotlib.colormaps["tab10"].colors
-    for color, (label, (epochs, values)) in zip(colors, curves.items()):
-        ax.plot(epochs, values, color=color, lw=1, label=label)
-        if settled.get(label) is not None:
-            at = int(np.flatnonzero(epochs == settled[label])[0])
-            ax.plot(epochs[at], values[at], "o", color=color, ms=6)
-    ax.axhline(band, color="0.3", ls="--", lw=1, label="the band's upper edge")
-    ax.axvline(claimed, color=REAL, ls=":", lw=1, label=f"epoch {claimed}")
-    ax.set(xlabel="epoch", ylabel="distance / its final level", yscale="log", xscale="log")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    return fig

@@ -51,16 +51,25 @@ class StepKey:
 
 
 def adam_update(
-    params: Tensors, m: Tensors, v: Tensors, grads: Tensors, step: tf.Tensor, learning_rate: float
+    params: Tensors,
+    m: Tensors,
+    v: Tensors,
+    grads: Tensors,
+    step: tf.Tensor,
+    learning_rate: float,
 ) -> tuple[Tensors, Tensors, Tensors]:
-    """Adam's update number ``step`` (0-based) of params and moments (Kingma and Ba's Algorithm
-    1, with the bias corrections folded into the step size and epsilon outside the square root,
-    as TF 1's AdamOptimizer has it): the new (params, m, v)."""
+    """Adam's update number ``step`` (0-based) of params and moments: Kingma and
+    Ba's Algorithm 1, with the bias corrections folded into the step size and
+    epsilon outside the square root, as TF 1's AdamOptimizer has it. The new
+    (params, m, v)."""
     t = tf.cast(step + 1, tf.float32)
     alpha = learning_rate * tf.sqrt(1.0 - ADAM_BETA2**t) / (1.0 - ADAM_BETA1**t)
     m = [mi + (1.0 - ADAM_BETA1) * (g - mi) for mi, g in zip(m, grads)]
     v = [vi + (1.0 - ADAM_BETA2) * (tf.square(g) - vi) for vi, g in zip(v, grads)]
-    params = [p - alpha * mi / (tf.sqrt(vi) + ADAM_EPSILON) for p, mi, vi in zip(params, m, v)]
+    params = [
+        p - alpha * mi / (tf.sqrt(vi) + ADAM_EPSILON)
+        for p, mi, vi in zip(params, m, v)
+    ]
     return params, m, v
 
 
@@ -93,8 +102,9 @@ def train_step(
     inputs: tf.Tensor,
     seed: tf.Tensor,
 ) -> tuple[Tensors, Tensors, Tensors, tf.Tensor]:
-    """One Adam step on the batch ``x``, whose points the encoder reads as ``inputs`` with the
-    step's own noise draw if the noise is drawn afresh: the new (params, m, v) and the losses."""
+    """One Adam step on the batch ``x``, which the encoder reads as ``inputs``,
+    with the step's own noise draw if the noise is drawn afresh: the new
+    (params, m, v) and the step's losses."""
     eps = normal((key.batch_size, key.network.latent_dim), seed, EPS_STREAM, step)
     inputs = key.noise.fresh_inputs(inputs, seed, step)
     grads, losses = gradients(key, params, x, inputs, eps)

@@ -65,6 +65,15 @@ def scrub(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def drop_injected(path: Path) -> None:
+    """Remove the cell of parameters papermill injected: the book keeps each chapter as written,
+    with its own defaults (the build's values, such as the appendix's ``executed`` folder, are
+    not the chapter's parameters, and would point a later execution at a folder that is gone)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    nbformat.write(nb, path)
+
+
 def execute(
     chapter: Path,
     output: Path,
@@ -173,6 +182,7 @@ def build(book: Book, pdf: bool = False, workers: int = 2) -> int:
             print("vaebook build: no chapter was changed", file=sys.stderr)
             return 1
         for chapter in todo:
+            drop_injected(Path(tmp) / chapter.name)
             os.replace(Path(tmp) / chapter.name, chapter)
     if jupyter_book(book, "-W", "-n", "--keep-going") != 0:
         return 1
