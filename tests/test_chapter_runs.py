@@ -11,8 +11,6 @@ import os
 import pytest
 from papermill_runs import SMALL, execute, glued, stops_at_once, suggestion
 
-from vaebook.convergence import GRADES
-
 
 @pytest.fixture(scope="class")
 def folder(tmp_path_factory):
@@ -48,14 +46,11 @@ class TestChaptersOneToThreeAndNine:
         assert glued(nb)["total-params"] == (3 + 1) * 1 + (1 + 1) * 2 + (1 + 1) * 1 + (1 + 1) * 3
 
     def test_the_original_code_chapter_s_suggestion_leaves_the_noise_question_open(self, folder):
-        small = {**SMALL, "seeds": 2, "head_seeds": 2}
-        noisy = glued(execute("09_original_code", folder / "noisy", **small))
-        clean = glued(
-            execute("09_original_code", folder / "clean", **small, **suggestion("09_original_code", 1))
-        )
-        assert noisy["way-verdict"] in ("once", "at every step")
+        # Without input noise the two ways of drawing it are one run: the log cannot tell them apart.
+        small = {**SMALL, "seeds": 2, "head_seeds": 2, **suggestion("09_original_code", 1)}
+        clean = glued(execute("09_original_code", folder, **small))
         assert clean["way-verdict"] == "either way"
-        assert noisy["n-logged"] == 1  # a 30-epoch run reaches the log's epoch 0 only
+        assert clean["n-logged"] == 1  # a 30-epoch run reaches the log's epoch 0 only
 
 
 class TestChaptersFourToEight:
@@ -68,27 +63,24 @@ class TestChaptersFourToEight:
         values = glued(execute("04_training", folder, **{**self.SEEDS, **suggestion("04_training", 0)}))
         assert values["learning-rate"] == "0.0005" and values["iterations"] == 300
 
-    def test_the_results_chapter_s_suggestion_grades_a_one_dimensional_latent_space(self, folder):
-        assert suggestion("05_results", 1) == {"latent_dim": 1}  # as SMALL's
-        values = glued(execute("05_results", folder, **self.SEEDS, match_epoch=30))
-        assert values["match-grade"] in GRADES
-
-    def test_the_grade_of_the_match_flips_with_its_epoch(self, folder):
+    def test_the_results_chapter_s_suggestion_and_the_grade_flipping_with_its_epoch(self, folder):
+        # The suggested one-dimensional latent space is SMALL's; graded late and at the first epoch.
+        assert suggestion("05_results", 1) == {"latent_dim": 1} and SMALL["latent_dim"] == 1
         late = glued(execute("05_results", folder / "late", **self.SEEDS, match_epoch=30))
         first = glued(execute("05_results", folder / "first", **self.SEEDS, match_epoch=1))
         assert (late["match-grade"], first["match-grade"]) == ("most of the way", "less than half the way")
-        assert first["gap-closed"] == 0.0
+        assert first["gap-closed"] == 0.0 and late["gap-closed"] >= 0.5
 
     def test_a_match_epoch_past_the_run_stops_at_once(self, folder):
         message = stops_at_once("05_results", folder, "match_epoch", **SMALL)
         assert "at most epochs=30" in message and "got 201" in message
 
     def test_the_convergence_chapter_s_suggestion_loosens_the_band(self, folder):
+        # (tests/test_check.py runs the chapter with a band so narrow that the claim does not hold)
         small = {**self.SEEDS, "claimed_epoch": 10}
-        loose = glued(execute("06_convergence", folder / "loose", **small, **suggestion("06_convergence", 0)))
-        narrow = glued(execute("06_convergence", folder / "narrow", **small, rel_tol=1e-6))
+        loose = glued(execute("06_convergence", folder, **small, **suggestion("06_convergence", 0)))
         assert loose["verdict"] in ("holds", "does not hold") or loose["verdict"].startswith("holds in ")
-        assert narrow["verdict"] == "does not hold"
+        assert loose["rel-tol-pct"] == "50%"
 
     def test_a_claimed_epoch_past_the_run_stops_at_once(self, folder):
         message = stops_at_once("06_convergence", folder, "claimed_epoch", epochs=50)
