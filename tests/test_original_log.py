@@ -47,30 +47,44 @@ def test_the_largest_relative_difference_and_where_it_is():
 
 def test_the_prediction_interval_covers_one_more_draw_as_often_as_it_says():
     # Monte Carlo: for normal draws of any mean and spread, one more draw falls inside the
-    # interval of five 95% of the time (the t distribution's claim, checked by simulation).
+    # interval of five as often as its level says (the t distribution's claim, checked by simulation).
     rng = np.random.default_rng(0)
-    trials, hits = 4000, 0
+    trials, hits = 4000, {0.9: 0, 0.95: 0}
     for _ in range(trials):
         mean, spread = rng.normal(0, 10), rng.uniform(0.1, 5)
         draws = rng.normal(mean, spread, size=6)
-        low, high = original_log.prediction_interval(draws[:5])
-        hits += low <= draws[5] <= high
-    assert abs(hits / trials - 0.95) < 0.012  # ~3.5 standard errors of a proportion at 4,000 trials
+        for level in hits:
+            low, high = original_log.prediction_interval(draws[:5], level)
+            hits[level] += low <= draws[5] <= high
+    for level, count in hits.items():  # ~3.5 standard errors of a proportion at 4,000 trials
+        assert abs(count / trials - level) < 3.5 * np.sqrt(level * (1 - level) / trials), (level, count)
     with pytest.raises(ValueError, match="two values"):
-        original_log.prediction_interval([1.0])
+        original_log.prediction_interval([1.0], 0.9)
 
 
 def test_each_term_is_compared_on_its_own():
     # Five seeds whose epoch means agree with the log in total and reconstruction; their KL term
-    # is 20% above the log's at every epoch: only the KL term falls outside.
+    # is 30% above the log's at every epoch: only the KL term lies beyond the outer interval.
     rng = np.random.default_rng(1)
     log = np.array([[400.0, 360.0, 40.0], [300.0, 260.0, 40.0], [200.0, 160.0, 40.0]])
-    seeds = [log * np.exp(rng.normal(0, 0.02, size=log.shape)) * [1, 1, 1.2] for _ in range(5)]
+    seeds = [log * np.exp(rng.normal(0, 0.02, size=log.shape)) * [1, 1, 1.3] for _ in range(5)]
     total, recon, kl = original_log.compare_terms(log, seeds)
     assert (total.term, recon.term, kl.term) == original_log.COLUMNS
-    assert (total.place, recon.place, kl.place) == ("inside", "inside", "below")
-    assert kl.ratio == pytest.approx(1 / 1.2 - 1, abs=0.03)
+    assert (total.place, recon.place, kl.place) == ("within", "within", "below")
+    assert kl.ratio == pytest.approx(1 / 1.3 - 1, abs=0.03)
     # The level is the mean of log over the epochs: a constant factor moves it by log(factor).
     np.testing.assert_allclose(original_log.levels(log * 2) - original_log.levels(log), np.log(2))
     below, above = original_log.outside_the_seeds(log, seeds)
     assert below[2] == 3 and above[2] == 0
+
+
+def test_between_the_inner_and_the_outer_interval_the_seeds_cannot_settle_it():
+    seeds = (0.0, 0.01, -0.01, 0.02, -0.02)  # levels: mean 0, standard deviation 0.0158
+    inner, outer = (original_log.prediction_interval(seeds, level) for level in (0.9, 0.999))
+    for log_level, place in (
+        (0.0, "within"),
+        ((inner[1] + outer[1]) / 2, "at the edge"),
+        (outer[0] - 0.01, "below"),
+    ):
+        assert original_log.TermComparison("total", log_level, seeds).place == place
+    assert outer[1] - outer[0] > 2 * (inner[1] - inner[0])  # five seeds: the outer interval is wide

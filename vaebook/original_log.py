@@ -77,7 +77,12 @@ def largest_gap(epochs: Sequence[int], *means: np.ndarray) -> Gap:
 # Each term on its own, against several seeds of this book's run. The unit of comparison is a run:
 # the epochs of one run are not independent draws, so a run is summarised by its *level* in each
 # term, the mean over the logged epochs of log(epoch mean), and the script's log counts as one run.
-LEVEL = 0.95  # the prediction interval's coverage
+# If the log were one more run, its level would fall inside the seeds' INNER prediction interval
+# nine times in ten, and outside the OUTER one once in a thousand: inside the first the seeds cannot
+# tell the log from another run; outside the second the log differs; in between, so few seeds cannot
+# settle it. The zone between keeps a verdict from turning on a seed (or on rounding) at the edge.
+INNER, OUTER = 0.90, 0.999
+PLACES = ("within", "at the edge", "below", "above")
 
 
 def levels(means: np.ndarray) -> np.ndarray:
@@ -89,7 +94,7 @@ def levels(means: np.ndarray) -> np.ndarray:
     return np.log(means).mean(axis=0)
 
 
-def prediction_interval(values: Sequence[float], level: float = LEVEL) -> tuple[float, float]:
+def prediction_interval(values: Sequence[float], level: float) -> tuple[float, float]:
     """Where one more draw from the distribution of ``values`` falls with chance ``level``, if they
     are normal with unknown mean and spread: mean ± t · s · sqrt(1 + 1/n), n - 1 degrees of freedom."""
     from scipy import stats
@@ -109,13 +114,20 @@ class TermComparison:
     term: str  # one of COLUMNS
     log_level: float
     seed_levels: tuple[float, ...]
-    interval: tuple[float, float]  # the seeds' prediction interval for one more run's level
+
+    def interval(self, level: float) -> tuple[float, float]:
+        """The seeds' prediction interval of coverage ``level`` for one more run's level."""
+        return prediction_interval(self.seed_levels, level)
 
     @property
     def place(self) -> str:
-        """Where the log's level falls: "below" or "above" the seeds' interval, or "inside" it."""
-        low, high = self.interval
-        return "below" if self.log_level < low else "above" if self.log_level > high else "inside"
+        """One of PLACES: "within" the INNER interval, "below" or "above" the OUTER one, else
+        "at the edge"."""
+        low, high = self.interval(OUTER)
+        if self.log_level < low or self.log_level > high:
+            return "below" if self.log_level < low else "above"
+        low, high = self.interval(INNER)
+        return "within" if low <= self.log_level <= high else "at the edge"
 
     @property
     def ratio(self) -> float:
@@ -124,13 +136,11 @@ class TermComparison:
         return float(np.exp(self.log_level - np.mean(self.seed_levels)) - 1)
 
 
-def compare_terms(
-    log: np.ndarray, seed_means: Sequence[np.ndarray], level: float = LEVEL
-) -> list[TermComparison]:
+def compare_terms(log: np.ndarray, seed_means: Sequence[np.ndarray]) -> list[TermComparison]:
     """Each term of the (k, 3) ``log`` against the (k, 3) epoch means of several seeds."""
     seeds = np.stack([levels(m) for m in seed_means])
     return [
-        TermComparison(term, float(logged), tuple(map(float, column)), prediction_interval(column, level))
+        TermComparison(term, float(logged), tuple(map(float, column)))
         for term, logged, column in zip(COLUMNS, levels(log), seeds.T)
     ]
 
