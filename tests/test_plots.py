@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from IPython.core.pylabtools import print_figure
 from matplotlib.colors import to_hex
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from PIL import Image
 
 import vaebook
@@ -207,7 +207,10 @@ def _all_figures() -> dict:
     floors = {"sliced_wasserstein": 0.05, "energy_distance": 0.001}
     return {
         "roll": plots.roll(real),
-        "rolls_side_by_side": plots.rolls_side_by_side({"a": real, "b": generated[1], "c": generated[5]}),
+        "rolls_side_by_side": plots.rolls_side_by_side(  # the original-code chapter's titles
+            {"original code: reconstructions": real, "original code: prior samples": generated[1],
+             "report: prior samples": generated[5]}  # fmt: skip
+        ),
         "overlay": plots.overlay(real, generated),
         "evolution": plots.evolution(real, generated),
         "objective_curves": plots.objective_curves(_objective(), 100, drop=100, every=10),
@@ -291,6 +294,53 @@ def test_no_two_texts_overlap(texts):
                 across = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
                 down = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
                 assert min(across, down) <= 0.5, (name, a.get_text(), b.get_text())
+
+
+def _gap(box_a, box_b) -> float:
+    """The room between two boxes, in pixels: along whichever direction they do not overlap."""
+    across = max(box_a.x0, box_b.x0) - min(box_a.x1, box_b.x1)
+    down = max(box_a.y0, box_b.y0) - min(box_a.y1, box_b.y1)
+    return max(across, down)
+
+
+def test_titles_stand_clear(figures, texts):
+    """A title (an axes' title, a figure's text, an annotation) is at least 5 points from every
+    other text, so that it does not read as one with an axis's name; the titles of panels side by
+    side are at least plots.TITLE_GAP apart."""
+    for name, fig in figures.items():
+        points = fig.dpi / 72
+        titles = {ax.title for ax in fig.axes} | set(fig.texts)
+        titles |= {text for ax in fig.axes for text in ax.texts if isinstance(text, Annotation)}
+        boxes = texts[name]
+        for i, (a, box_a) in enumerate(boxes):
+            for b, box_b in boxes[i + 1 :]:
+                if a in titles or b in titles:
+                    assert _gap(box_a, box_b) >= 5 * points, (name, a.get_text(), b.get_text())
+        drawn = dict(boxes)
+        row = sorted((drawn[ax.title] for ax in fig.axes if ax.title in drawn), key=lambda box: box.x0)
+        for left, right in zip(row, row[1:]):
+            if min(left.y1, right.y1) > max(left.y0, right.y0):  # side by side
+                assert right.x0 - left.x1 >= plots.TITLE_GAP * points, (name, "titles side by side")
+
+
+def test_tick_labels_are_a_label_s_size_apart(figures, texts):
+    """Along an axis, the labelled ticks (a log axis's 2,000 and 5,000 between its powers of ten
+    too) are at least their own font size apart."""
+    checked = 0
+    for name, fig in figures.items():
+        drawn = dict(texts[name])
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                x = axis is ax.xaxis
+                boxes = sorted(
+                    ((t, drawn[t]) for t in axis.get_ticklabels(which="both") if t in drawn),
+                    key=lambda item: item[1].x0 if x else item[1].y0,
+                )
+                checked += len(boxes)
+                for (a, box_a), (b, box_b) in zip(boxes, boxes[1:]):
+                    gap = box_b.x0 - box_a.x1 if x else box_b.y0 - box_a.y1
+                    assert gap >= a.get_fontsize() * fig.dpi / 72, (name, a.get_text(), b.get_text())
+    assert checked > 100  # the labels are found
 
 
 def test_axes_are_named_in_words(figures):

@@ -160,6 +160,35 @@ def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     assert rows[0]["runs"][0]["key"] in table and "--n-points 200" in table
 
 
+def test_an_interactive_view_is_named_as_the_version_of_the_figure_before_it(tmp_path):
+    """The reader knows a view as "the interactive version of Figure N.M", not by its label."""
+    view = "::::{only} html\n:::{glue} fig-a-3d\n:::\n\n*The interactive version of {numref}`fig-a`*\n::::"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("```{glue:figure} fig-a\n:name: fig-a\n```"),
+        nbformat.v4.new_markdown_cell(view),
+    ]
+    record = nbformat.v4.new_code_cell("...")
+    runs = repr(glue.runs_record([SMALL]))
+    record.outputs = [glue_output(f"{name}.runs", runs) for name in ("fig-a", "fig-a-3d")]
+    nb.cells.insert(0, record)
+    nbformat.write(nb, tmp_path / "ch.ipynb")
+    rows = provenance.figures_and_tables({"ch": tmp_path / "ch.ipynb"})
+    assert [(r["kind"], r["label"], r.get("extends")) for r in rows] == [
+        ("figure", "fig-a", None),
+        ("view", "fig-a-3d", "fig-a"),
+    ]
+    items = provenance.items_table(rows)
+    assert "[Interactive version of {numref}`fig-a` (in the HTML)]{#made-fig-a-3d}" in items
+    runs = provenance.runs_table(rows)
+    assert "{numref}`fig-a`, interactive version of {numref}`fig-a` (in the HTML) |" in runs
+    assert "`fig-a-3d`" not in items + runs
+    nb.cells = [nb.cells[0], nb.cells[2]]  # the view alone: it extends nothing
+    nbformat.write(nb, tmp_path / "ch.ipynb")
+    with pytest.raises(ValueError, match="fig-a-3d follows no figure"):
+        provenance.figures_and_tables({"ch": tmp_path / "ch.ipynb"})
+
+
 def test_every_figure_and_table_of_the_book_has_a_record():
     """The committed chapters, as the appendix reads them."""
     rows = provenance.figures_and_tables(provenance.chapter_notebooks(book=Book(ROOT)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -75,6 +76,7 @@ CMAP = ListedColormap(matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, 256
 XZ_LABELS = ("x = t cos t", "z = t sin t")
 LABELS_3D = ("x", "y", "z")
 ROLL_DOT = {"s": 1.2, "alpha": 0.5}  # 10,000 points of one set
+TITLE_GAP = 18  # points: the least room between the titles of panels side by side
 
 
 def _styled(min_pixels: int = MIN_PIXELS):
@@ -112,7 +114,14 @@ def _number(value: float) -> str:
 
 
 class _PlainLog(LogFormatter):
-    """Log-axis ticks written as plain numbers (0.2, 3, 4,000), not as powers of ten."""
+    """Log-axis ticks written as plain numbers (0.2, 3, 4,000), not as powers of ten. Where
+    matplotlib would label a subset of the ticks between two powers of ten (2, 3, 4 and 6 of
+    them: 3,000 and 4,000 cramped together), it labels 2 and 5."""
+
+    def set_locs(self, locs=None) -> None:
+        super().set_locs(locs)
+        if self._sublabels is not None and 1 < len(self._sublabels) < self._base:
+            self._sublabels = {1, 2, 5}
 
     def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
         return _number(x)
@@ -206,12 +215,13 @@ def rolls_side_by_side(sets: dict[str, np.ndarray], colors: Sequence | None = No
     n = len(sets)
     fig = _figure(2 * WIDTH / max(n, 2.4))
     lo, hi = _limits(*sets.values())
-    first = None
+    first, tops = None, []
     for i, ((title, points), color) in enumerate(zip(sets.items(), colors or [REAL] * n)):
         top = fig.add_subplot(2, n, i + 1, projection="3d")
         _scatter3d(top, points, color)
         _axes3d(top, lo, hi)
         top.set_title(title)
+        tops.append(top)
         bottom = fig.add_subplot(2, n, n + i + 1, sharex=first, sharey=first)
         first = first or bottom
         _scatter_xz(bottom, points, color)
@@ -219,7 +229,20 @@ def rolls_side_by_side(sets: dict[str, np.ndarray], colors: Sequence | None = No
         if i:
             bottom.set_ylabel("")
             bottom.tick_params(labelleft=False)
+    _fit_titles(fig, tops)
     return fig
+
+
+def _fit_titles(fig: Figure, axes: Sequence) -> None:
+    """Break the titles of panels side by side onto two lines (after a colon, else near the
+    middle) when one line would come within TITLE_GAP of the next panel's title."""
+    room = fig.get_figwidth() * fig.dpi / len(axes) - TITLE_GAP * fig.dpi / 72
+    if max(ax.title.get_window_extent().width for ax in axes) <= room:
+        return
+    for ax in axes:
+        title = ax.get_title()
+        head, colon, tail = title.partition(": ")
+        ax.set_title(f"{head}:\n{tail}" if colon else textwrap.fill(title, -(-len(title) // 2) + 1))
 
 
 def _epoch_panels(fig: Figure, n: int, cols: int) -> list:
@@ -308,13 +331,25 @@ def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, eve
     means = objective.reshape(-1, steps_per_epoch).mean(axis=1)
     ends = iterations[steps_per_epoch - 1 :: steps_per_epoch]
     right.plot(ends, means, color=GENERATED, label="epoch mean")
-    right.set(xlabel="iteration", ylabel="VFE per point", title="every iteration, log scales")
+    right.set(xlabel="iteration", ylabel="VFE per point")
     _log(right, "x")
     _log(right, "y")
     per_epoch = (lambda i: i / steps_per_epoch, lambda e: e * steps_per_epoch)
     epochs = right.secondary_xaxis("top", functions=per_epoch)
     epochs.set_xlabel("epoch")
     _plain_log(epochs.xaxis)
+    # The title above the epoch axis's name, a line's height clear of it: matplotlib would set it
+    # right on the name, where it reads as a second line of it.
+    right.annotate(
+        "every iteration, log scales",
+        xy=(0.5, 1),
+        xycoords=epochs.xaxis.label,
+        xytext=(0, STYLE["axes.titlesize"]),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=STYLE["axes.titlesize"],
+    )
     right.legend()
     return fig
 
@@ -499,7 +534,7 @@ def log_comparison(
         if i < 2:
             _log(ax, "y")
     if len(axes) > 1:
-        axes[1].tick_params(labelleft=False)  # on the first panel's scale
+        axes[1].tick_params(which="both", labelleft=False)  # on the first panel's scale
     axes[0].set_ylabel("epoch mean, in the script's units")
     fig.supxlabel("epoch (the script's, counted from 0)", fontsize=STYLE["axes.labelsize"])
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)

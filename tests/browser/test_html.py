@@ -1,6 +1,9 @@
 """Every page of the rendered book loads in a real browser, offline, and every figure renders: the
 images, and the interactive plotly figures, whose epoch slider and legend work."""
 
+import re
+import shlex
+
 import pytest
 
 from .conftest import HTML, PAGES, PARTS, ROOT, chapters
@@ -188,15 +191,33 @@ def test_the_slider_shows_another_epoch_and_the_legend_hides_a_set(browser, site
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
-def test_chapters_have_a_rerun_box_and_their_notebook_to_download(browser, site, page):
+def test_chapters_end_with_a_rerun_box_and_have_their_notebook_to_download(browser, site, page):
+    """The box is the page's last block, after "Try it" where the chapter has it, gives the
+    command and each parameter's flag once, and the page links the notebook it re-runs."""
     import json
     import urllib.request
 
     browser.get(f"{site}/{page}.html")
-    box = browser.find_element("css selector", "main .admonition.tip")
-    assert "Re-run this chapter" in box.text
+    kind = "appendix" if page.startswith("appendix") else "chapter"
+    (box,) = [b for b in browser.find_elements("css selector", "article .admonition.tip")
+              if f"Re-run this {kind}" in b.text]  # fmt: skip
     assert f"papermill book/{page}.ipynb out.ipynb" in box.text
+    after = browser.execute_script(
+        "const box = arguments[0];"
+        "const later = e => (box.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING);"
+        "return [...document.querySelectorAll('article.bd-article *')]"
+        ".filter(e => later(e) && !box.contains(e) && !['SCRIPT', 'STYLE'].includes(e.tagName))"
+        ".map(e => e.innerText.trim()).filter(Boolean)",
+        box,
+    )
+    assert after == [], f"after the box: {after[:3]}"
+    if kind == "chapter":
+        headings = _texts(browser, "article.bd-article h2")
+        assert re.fullmatch(r"[\d.]* ?Try it#?", headings[-1]), headings[-1:]  # "4.4. Try it#"
     link = browser.find_element("css selector", f"a[href$='_sources/{page}.ipynb']")
     with urllib.request.urlopen(link.get_attribute("href")) as answer:
         notebook = json.load(answer)
-    assert any("parameters" in c["metadata"].get("tags", []) for c in notebook["cells"])
+    (cell,) = [c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    names = re.findall(r"^(\w+)\s*(?::[^=]+)?=", "".join(cell["source"]), re.M)
+    flags = [code.text for code in box.find_elements("css selector", "code")]
+    assert [shlex.split(f)[1].split(":")[0] for f in flags if re.match(r"-[pry] ", f)] == names

@@ -4,6 +4,7 @@ chapter numbers, a lettered appendix, unnumbered references, captions numbered b
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import nbformat
@@ -234,3 +235,39 @@ def test_chapters_are_referred_to_by_number(text):
             expected = f"Chapter {number}" if number.isdigit() else f"Appendix {number}"
             assert printed == expected, (target, printed)
     assert "Chapter 6" in text
+
+
+def test_no_code_line_is_wrapped(text):
+    """The package's listings and the code cells fit the page's width: no line continues on the
+    next with Sphinx's continuation mark (which pdftotext reads as ",→")."""
+    assert "↪" not in text and ",→" not in text
+
+
+def test_each_re_run_box_gives_its_flags_whole_and_no_button(pages):
+    """Every chapter's box is in the PDF, each flag on one line, and speaks of no download
+    button (the PDF has none)."""
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    import rerun_box
+
+    lines = [" ".join(line.split()) for page in pages for line in page.splitlines()]
+    boxes = [page for page in pages if "Re-run this chapter" in page]
+    assert len(boxes) >= len([c for c in chapters() if c[1] and c[1].isdigit()])
+    assert not any("download" in page.split("Re-run this chapter", 1)[1][:1500] for page in boxes)
+    for page, number, _ in chapters():
+        notebook = ROOT / "book" / f"{page}.ipynb"
+        if not number or not number.isdigit() or not notebook.exists():
+            continue
+        (cell,) = [c for c in nbformat.read(notebook, 4).cells if "parameters" in c.metadata.get("tags", [])]
+        for parameter in rerun_box.parameters(cell.source):
+            flag = rerun_box.flag_text(parameter)
+            assert any(flag in line for line in lines), (page, flag)
+
+
+def test_the_appendix_names_figures_as_the_reader_knows_them(text):
+    """Its tables name an interactive view by the figure it extends, not by its internal label."""
+    assert "Interactive version of Figure 1.1 (in the HTML)" in text
+    assert not re.search(r"fig-[\w-]+-3d|\bfig-[a-z]+\b", text)
+
+
+def test_the_references_keep_their_capitals(text):
+    assert "in Tensorflow" in text and "Swiss roll in TensorFlow" in text
