@@ -14,7 +14,7 @@ from .conftest import PARTS, PDF, ROOT, chapters
 from .test_html import FIGURES
 
 # The report's own text prints its lost cross-references as "??"; the book quotes it.
-QUOTED_QUESTION_MARKS = ("“??”", "“Figure ?? shows")
+QUOTED_QUESTION_MARKS = ("“??”", "“Figure ?? [sic] shows")
 # What a page prints besides its text: the book's title, the page number, the chapter or section.
 RUNNING = re.compile(
     r"Variational Auto-Encoder in TensorFlow, re-created|[0-9ivxlc]+|Contents|About this book"
