@@ -425,3 +425,16 @@ def test_the_settling_curves_mark_where_each_run_settles(figures):
     assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in dots] == [(200, pytest.approx(at))]
     labels = [text.get_text() for text in figures["settling_curves"].legends[0].get_texts()]
     assert "seed 1 (not settled)" in labels and "seed 0" in labels
+
+
+def test_red_blue_and_orange_mean_the_roll_the_reconstructions_and_the_prior_samples_only(figures):
+    """Figures of designs, seeds and ways of training draw their groups in other colours, so that a
+    colour means one thing throughout the book (reference lines, axhline and axvline, aside)."""
+    reserved = {to_hex(c) for c in (plots.REAL, plots.GENERATED, plots.PRIOR)}
+    for name in ("spread_curves", "settling_curves", "threshold_epochs", "log_comparison"):
+        drawn = set()
+        for ax in figures[name].axes:
+            reference = (ax.get_xaxis_transform(), ax.get_yaxis_transform())
+            drawn |= {to_hex(line.get_color()) for line in ax.lines if line.get_transform() not in reference}
+            drawn |= {to_hex(c, keep_alpha=False) for coll in ax.collections for c in coll.get_facecolor()}
+        assert len(drawn) >= 2 and not drawn & reserved, (name, drawn & reserved)

@@ -35,6 +35,9 @@ from vaebook.results import Run
 
 REAL, GENERATED = "tab:red", "tab:blue"  # the report's colours: real red, generated blue
 PRIOR = "tab:orange"
+# The colours of what is none of those three (designs, seeds, ways of training): tab10 without its
+# red, blue and orange, so that a colour means one thing throughout the book.
+OTHERS = ("tab:purple", "tab:green", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
 VIEW = (20, -60)  # the 3-D figures' elevation and azimuth, in degrees
 # Points per set in an interactive view: enough to see the roll, few enough for a light page.
 SUBSAMPLE = 2_000
@@ -102,6 +105,11 @@ def _styled(min_pixels: int = MIN_PIXELS):
         return styled
 
     return decorate
+
+
+def _others(n: int) -> list[str]:
+    """``n`` colours from OTHERS, in order, repeating if there are more than OTHERS has."""
+    return [OTHERS[i % len(OTHERS)] for i in range(n)]
 
 
 def _figure(height: float, width: float = WIDTH) -> Figure:
@@ -428,8 +436,7 @@ def spread_curves(
     band; the noise floor dashed, and a ``threshold`` dotted if given."""
     fig = _figure(3.8)
     ax = fig.add_subplot()
-    colors = matplotlib.colormaps["tab10"].colors
-    for color, (label, curves) in zip(colors, groups.items()):
+    for color, (label, curves) in zip(_others(len(groups)), groups.items()):
         epochs = curves[0][0]
         values = np.stack([v for _, v in curves])
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2, lw=0)
@@ -455,8 +462,7 @@ def settling_curves(
     the band's upper edge ``band`` dashed, the ``claimed`` epoch dotted; both axes on log scales."""
     fig = _figure(3.8)
     ax = fig.add_subplot()
-    colors = matplotlib.colormaps["tab10"].colors
-    for color, (label, (epochs, values)) in zip(colors, curves.items()):
+    for color, (label, (epochs, values)) in zip(_others(len(curves)), curves.items()):
         epoch = settled.get(label)
         ax.plot(epochs, values, color=color, lw=1, label=label if epoch else f"{label} (not settled)")
         if epoch is not None:
@@ -478,9 +484,8 @@ def threshold_epochs(epochs: dict[str, list[float]], limit: int) -> Figure:
     it."""
     fig = _figure(1.1 + 0.45 * len(epochs))
     ax = fig.add_subplot()
-    colors = matplotlib.colormaps["tab10"].colors
     ax.axvline(limit, color="0.3", ls=":", lw=1.2)  # where training ends
-    for row, (color, values) in enumerate(zip(colors, epochs.values())):
+    for row, (color, values) in enumerate(zip(_others(len(epochs)), epochs.values())):
         values = np.asarray(values, dtype=float)
         reached = np.isfinite(values)
         ax.plot(values[reached], np.full(reached.sum(), row), "o", color=color, alpha=0.6, ms=6)
@@ -516,7 +521,7 @@ def log_comparison(
     log scale; the last is drawn on its own, linear scale. ``band``: (a label of ``runs``,
     lowest, highest): the range of that run's seeds, shaded in its colour."""
     fig = _figure(3.4)
-    colors = dict(zip(runs, [GENERATED, PRIOR, "tab:green", "tab:purple"]))
+    colors = dict(zip(runs, _others(len(runs))))
     axes = fig.subplots(1, len(columns), sharex=True, squeeze=False)[0]
     for i, (ax, name) in enumerate(zip(axes, columns)):
         if i == 1:
