@@ -4,7 +4,6 @@ chapter numbers, a lettered appendix, unnumbered references, captions numbered b
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import nbformat
@@ -246,8 +245,7 @@ def test_no_code_line_is_wrapped(text):
 def test_each_re_run_box_gives_its_flags_whole_and_no_button(pages):
     """Every chapter's box is in the PDF, each flag on one line, and speaks of no download
     button (the PDF has none)."""
-    sys.path.insert(0, str(ROOT / "book" / "_ext"))
-    import rerun_box
+    from vaebook.book import rerun
 
     lines = [" ".join(line.split()) for page in pages for line in page.splitlines()]
     boxes = [page for page in pages if "Re-run this chapter" in page]
@@ -258,8 +256,8 @@ def test_each_re_run_box_gives_its_flags_whole_and_no_button(pages):
         if not number or not number.isdigit() or not notebook.exists():
             continue
         (cell,) = [c for c in nbformat.read(notebook, 4).cells if "parameters" in c.metadata.get("tags", [])]
-        for parameter in rerun_box.parameters(cell.source):
-            flag = rerun_box.flag_text(parameter)
+        for parameter in rerun.parameters(cell.source):
+            flag = rerun.flag_text(parameter)
             assert any(flag in line for line in lines), (page, flag)
 
 
