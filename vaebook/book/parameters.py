@@ -44,7 +44,8 @@ def _unknown(names: Iterable[str], known: Iterable[str], where: str) -> str | No
     for name in wrong:
         near = difflib.get_close_matches(name.replace("-", "_"), known, n=1, cutoff=0.6)
         hints.append(f"{name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
-    return f"{where} has no parameter {', '.join(hints)}; its parameters are {', '.join(known) or 'none'}"
+    unknown = "unknown parameter" + ("s" if len(hints) > 1 else "")
+    return f"{unknown} {', '.join(hints)} for {where}, whose parameters are {', '.join(known) or 'none'}"
 
 
 def declared(notebook: str | Path) -> list[str]:
@@ -57,13 +58,17 @@ def declared(notebook: str | Path) -> list[str]:
     return [] if cell is None else [p.name for p in PythonTranslator.inspect(cell)]
 
 
-def check_names(names: Iterable[str], chapters: Iterable[str | Path]) -> None:
-    """Raise UnknownParameter unless every name is a parameter of every chapter."""
-    names = list(names)
-    for chapter in chapters:
-        message = _unknown(names, declared(chapter), f"chapter {Path(chapter).stem}")
-        if message:
-            raise UnknownParameter(message)
+def by_chapter(values: Mapping[str, object], chapters: Iterable[Path]) -> dict[str, dict]:
+    """Chapter name -> the ``values`` (papermill's parameters) its parameters cell has. A name
+    that none of ``chapters`` has is refused (UnknownParameter), with the nearest name it has."""
+    chapters = list(chapters)
+    names = {chapter.stem: declared(chapter) for chapter in chapters}
+    known = list(dict.fromkeys(name for found in names.values() for name in found))
+    where = f"chapter {chapters[0].stem}" if len(chapters) == 1 else "the chapters"
+    message = _unknown(values, known, where)
+    if message:
+        raise UnknownParameter(message)
+    return {stem: {k: v for k, v in values.items() if k in found} for stem, found in names.items()}
 
 
 def _cell_names(source: str) -> list[str]:

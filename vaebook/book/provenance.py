@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from vaebook.book.glue import RECORD_SUFFIX
+from vaebook.book.glue import RECORD_SUFFIX, glued_values
 from vaebook.book.toc import Book
 from vaebook.stack import FIELDS, differences
 
@@ -32,31 +32,6 @@ def stack_note(reference: dict[str, object], stack: dict[str, object]) -> str | 
         "The strict tier (pytest --nbval book/) may fail here on digits that only the reference stack "
         "reproduces; `make check` (the portable tier) tells whether the book's claims hold on this machine."
     )
-
-
-def glued_values(nb: dict) -> dict[str, str]:
-    """Every value glued in an executed notebook (a dict read from its JSON, or a NotebookNode):
-    glue name -> its text/plain representation."""
-    values = {}
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = out.get("data", {}).get("application/papermill.record/text/plain")
-            if name is not None and text is not None:
-                values[name] = "".join(text) if isinstance(text, list) else text
-    return values
-
-
-def glued_objects(nb: dict) -> dict[str, object]:
-    """``glued_values`` read back as Python values (numbers, strings without their quotes); a
-    figure or a table, which has no literal form, stays as its text."""
-    values = {}
-    for name, text in glued_values(nb).items():
-        try:
-            values[name] = ast.literal_eval(text)
-        except (SyntaxError, ValueError):
-            values[name] = text
-    return values
 
 
 def reference_stack(appendix: Path) -> dict[str, object] | None:
@@ -195,9 +170,7 @@ def items_table(rows: list[dict]) -> str:
     for row in rows:
         keys = ", ".join(f"`{r['key']}`" for r in row["runs"]) or "none (no training)"
         item = f"[{_reference(row, first=True)}]{{#{made_label(row['label'])}}}"
-        lines.append(
-            f"| {item} | {{doc}}`{row['chapter']}` | {keys} | `{chapter_command(row['chapter'])}` |"
-        )
+        lines.append(f"| {item} | {{doc}}`{row['chapter']}` | {keys} | `{chapter_command(row['chapter'])}` |")
     return "\n".join(lines)
 
 
