@@ -6,7 +6,7 @@ AXE_VERSION = 4.14.1
 # npm packages the book serves from .vendor/: MathJax, so that the HTML works offline, and axe-core,
 # the browser checks' accessibility rules.
 NPM_PACKAGES = mathjax@$(MATHJAX_VERSION) axe-core@$(AXE_VERSION)
-TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
+TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf fonts-dejavu-core
 BROWSER_PACKAGES = chromium chromium-driver poppler-utils
 APT_PACKAGES = $(TEX_PACKAGES) $(BROWSER_PACKAGES)
 
@@ -39,7 +39,7 @@ supported = "$(1)" -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 1
 # password), else fails.
 as_root = if [ "$$(id -u)" = 0 ]; then $(1); elif command -v sudo >/dev/null; then sudo $(1); else false; fi
 
-.PHONY: setup venv test unit quick notebooks html pdf browser check build bench
+.PHONY: setup venv test unit quick notebooks html pdf browser check build bench lab
 
 setup: venv  ## vaebook and its dev tools in the environment, MathJax and axe-core (npm) into .vendor, TeX and browser packages (apt)
 	"$(BIN)/python" -m pip install -e ".[dev]"
@@ -128,3 +128,9 @@ build:  ## re-execute every chapter, then build the HTML
 
 bench:
 	"$(BIN)/python" benchmarks/speed.py
+
+# The chapters in JupyterLab, run by this environment's Python (the book's kernel), each in
+# book/ as papermill runs it. The lab extra (jupyterlab) is installed first if it is missing.
+lab:
+	@"$(BIN)/python" -c "import jupyterlab" 2>/dev/null || "$(BIN)/python" -m pip install -e ".[lab]"
+	"$(BIN)/jupyter-lab" --ServerApp.root_dir=book

@@ -2,6 +2,7 @@
 trusted, TOC order, scrubbing, parameters checked by name, and a failing chapter that changes
 nothing."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import nbformat
 import papermill
 import pytest
 
-from vaebook.book import build, kernels, parameters
+import vaebook
+from vaebook.book import build, kernels, parameters, release
 from vaebook.book.toc import Book, BookError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,3 +186,12 @@ def test_a_chapter_run_by_papermill_with_an_unknown_name_stops_in_its_set_up_cel
     out = papermill.execute_notebook(str(chapter), str(tmp_path / "out.ipynb"), {"latent_dim": 3}, **run)
     assert out.cells[-1].outputs[0].text == "3\n"
     assert papermill.execute_notebook(str(chapter), str(tmp_path / "out.ipynb"), **run).cells[-1].outputs
+
+
+def test_the_title_page_names_the_release_and_its_date():
+    changelog = "# Changelog\n\n## Unreleased\n\n## 0.3.0 — 2026-12-05\n\n## 0.2.0 — 2026-11-26\n"
+    assert release.release_date(changelog, "0.3.0") == datetime.date(2026, 12, 5)
+    assert release.release_date(changelog, "0.3") is None and release.release_date(changelog, "0.4.0") is None
+    assert release.title_date("0.3.0", datetime.date(2026, 12, 5)) == "5 December 2026"
+    assert release.title_date("0.4.0", None).startswith("unreleased, built ")
+    assert release.version() == vaebook.__version__

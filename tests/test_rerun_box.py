@@ -142,7 +142,7 @@ def test_the_box_is_the_last_cell_and_lists_each_parameter_once_with_its_comment
     assert box.cell_type == "markdown"
     assert box.source.startswith(":::::{admonition} Re-run this chapter\n:class: tip rerun\n")
     assert "the notebook `book/x.ipynb`, executed." in box.source
-    assert "with the project environment active (`source .venv/bin/activate`)" in box.source
+    assert "with the project environment active (`source .venv/bin/activate`{.nowrap})" in box.source
     assert "`papermill book/x.ipynb out.ipynb` runs it again with the defaults below" in box.source
     # The chapter's own parameters first (not Config fields, or set by its own commands: data),
     # then the runs' settings (four here: not folded); each parameter once, in the cell's order.
@@ -161,7 +161,7 @@ def test_the_box_is_the_last_cell_and_lists_each_parameter_once_with_its_comment
     ]
     assert _flag_names(settings) == [name for name in config_fields if name != "data"]
     flags = _flag_names(box.source)
-    assert box.source.count("`{.nowrap}") == len(flags)  # a flag is never broken across lines
+    assert box.source.count("`{.nowrap}") == len(flags) + 1  # a flag (or `source ...`) is never broken
     text = box.source.replace("{.nowrap}", "")
     assert "`-p epochs 1000` (the report's), `-p learning_rate 1e-3`, `-p n_points 10_000`," in text
     assert "`-y 'snapshots: [1, 5, 9, 13, 51, 101, 201]'`" in text

@@ -6,15 +6,20 @@ book's pages are assembled into one tree and before it is written, the root page
 front matter (one unnumbered chapter, its sections unnumbered headings), each captioned part an
 unnumbered \\part, the part numbered in letters (`style: alphaupper`, which letters it in the
 HTML) LaTeX's \\appendix, and an unnumbered part back matter. The bibliography, which Sphinx
-typesets at the very end under a heading of its own, takes its page's title.
+typesets at the very end under a heading of its own, takes its page's title. The title page
+names the release (the package's version) and its date (``vaebook.book.release``).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.builders.latex.nodes import thebibliography
 from sphinx.util.texescape import escape
+
+from vaebook.book import release
 
 # The counters Sphinx numbers per chapter when numfig_secnum_depth is 1: it writes them with
 # \arabic{chapter}, which would print an appendix's figures as 1.1, not A.1.
@@ -96,7 +101,16 @@ def _structure(app, doctree: nodes.document, docname: str) -> None:
         first.parent.insert(first.parent.index(first), _raw(_part_start(app, part, index == 0)))
 
 
+def _release(app, config) -> None:
+    """The release and its date, which Sphinx's title page prints ("Release 0.3.0")."""
+    config.version = config.release = release.version()
+    changelog = Path(app.srcdir).parent / release.CHANGELOG
+    text = changelog.read_text() if changelog.is_file() else ""
+    config.today = release.title_date(config.release, release.release_date(text, config.release))
+
+
 def setup(app) -> dict:
     app.add_config_value("latex_front_matter_title", "About this book", "env")
+    app.connect("config-inited", _release)
     app.connect("doctree-resolved", _structure)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

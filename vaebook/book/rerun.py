@@ -194,8 +194,8 @@ def box(notebook: str, params: list[Parameter], named: Iterable[str] = ()) -> st
     defaults = {p.name: p for p in params}
     start = (
         f"This {page} is the notebook {_code(notebook)}, executed. From the repository's root, with "
-        f"the project environment active ({_code(ACTIVATE)}), {_code(command(notebook))} runs it "
-        "again"
+        f"the project environment active ({_code(ACTIVATE, nowrap=True)}), "
+        f"{_code(command(notebook))} runs it again"
     )
     if not params:
         body = f"{start}; it takes no parameters."
