@@ -84,7 +84,7 @@ def test_captions_and_equations_are_numbered_by_chapter(browser, site):
 
 
 def test_equations_are_typeset_without_a_network(browser, site):
-    """MathJax is served with the book (`make setup` installs it), so the equations are typeset
+    """MathJax is served with the book (sphinx-mathjax-offline), so the equations are typeset
     where no CDN is reachable, as on a laptop offline or this test machine."""
     from selenium.webdriver.support.ui import WebDriverWait
 
