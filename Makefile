@@ -129,7 +129,8 @@ bench:
 	"$(BIN)/python" benchmarks/speed.py
 
 # The chapters in JupyterLab, run by this environment's Python (the book's kernel), each in
-# book/ as papermill runs it. The lab extra (jupyterlab) is installed first if it is missing.
+# book/ as papermill runs it. The lab extra (jupyterlab) is installed first if it is missing; as
+# root (a container), Jupyter is told that root is meant.
 lab:
 	@"$(BIN)/python" -c "import jupyterlab" 2>/dev/null || "$(BIN)/python" -m pip install -e ".[lab]"
-	"$(BIN)/jupyter-lab" --ServerApp.root_dir=book
+	"$(BIN)/jupyter-lab" --ServerApp.root_dir=book $(if $(filter 0,$(shell id -u)),--allow-root)

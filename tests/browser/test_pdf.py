@@ -275,10 +275,20 @@ def test_chapters_are_referred_to_by_number(text):
     assert "Chapter 6" in text
 
 
-def test_no_code_line_is_wrapped(text):
-    """The package's listings and the code cells fit the page's width: no line continues on the
-    next with Sphinx's continuation mark (which pdftotext reads as ",→")."""
-    assert "↪" not in text and ",→" not in text
+def test_no_code_line_is_wrapped(pages):
+    """The package's listings, the code cells and their output fit the page's width: no line
+    continues on the next with Sphinx's continuation mark (which pdftotext reads as ",→"). A
+    failure names the page, its chapter (the running head) and the line."""
+    wrapped = []
+    for number, page in enumerate(pages, 1):
+        lines = page.splitlines()
+        head = next((line for line in lines if re.match(r"(Chapter|Appendix) \w+\. ", line)), "")
+        wrapped += [
+            f"page {number} ({head or 'no running head'}): {line.strip()}"
+            for line in lines
+            if "↪" in line or ",→" in line
+        ]
+    assert wrapped == [], "code lines wrapped in the PDF:\n" + "\n".join(wrapped)
 
 
 def test_each_re_run_box_gives_its_flags_whole_and_no_button(pages):
