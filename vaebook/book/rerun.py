@@ -5,7 +5,8 @@ settings of its runs (``vaebook.Config``'s fields) follow, folded under one line
 
 The cell is read by papermill's own inspection (names, defaults as written, the comment on a
 parameter's line); the comment lines above a parameter, which papermill leaves out, are read here.
-``book/_ext/rerun_box.py`` only hands the box to Sphinx."""
+``vaebook.book.page`` adds the box to each chapter's page, which ``book/_ext/page_source.py`` hands
+to Sphinx."""
 
 from __future__ import annotations
 
