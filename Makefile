@@ -1,12 +1,11 @@
 # The two commands that matter: `make setup`, then `make test`; `make check` on a reader's machine.
 PYTHON ?= python3
 TIER ?= portable
-MATHJAX_VERSION = 3.2.2
 AXE_VERSION = 4.14.1
-# npm packages the book serves from .vendor/: MathJax, so that the HTML works offline, and axe-core,
-# the browser checks' accessibility rules.
-NPM_PACKAGES = mathjax@$(MATHJAX_VERSION) axe-core@$(AXE_VERSION)
-TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf
+# npm packages in .vendor/: axe-core, the browser checks' accessibility rules. (MathJax, which the
+# HTML serves offline, comes with the Python package sphinx-mathjax-offline.)
+NPM_PACKAGES = axe-core@$(AXE_VERSION)
+TEX_PACKAGES = texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf fonts-dejavu-core
 BROWSER_PACKAGES = chromium chromium-driver poppler-utils
 APT_PACKAGES = $(TEX_PACKAGES) $(BROWSER_PACKAGES)
 
@@ -39,14 +38,14 @@ supported = "$(1)" -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 1
 # password), else fails.
 as_root = if [ "$$(id -u)" = 0 ]; then $(1); elif command -v sudo >/dev/null; then sudo $(1); else false; fi
 
-.PHONY: setup venv test unit quick notebooks html pdf browser check build bench
+.PHONY: setup venv test unit quick notebooks html pdf browser check build bench lab
 
-setup: venv  ## vaebook and its dev tools in the environment, MathJax and axe-core (npm) into .vendor, TeX and browser packages (apt)
+setup: venv  ## vaebook and its dev tools in the environment, axe-core (npm) into .vendor, TeX and browser packages (apt)
 	"$(BIN)/python" -m pip install -e ".[dev]"
 	@if command -v npm >/dev/null; then \
 		npm install --prefix .vendor --no-audit --no-fund --loglevel=error $(NPM_PACKAGES); \
 	else \
-		echo "npm not found: the HTML will load MathJax from its CDN (equations need a network), and the browser checks' accessibility test fails (it needs axe-core)"; \
+		echo "npm not found: the browser checks' accessibility test fails (it needs axe-core)"; \
 	fi
 	@if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
 		$(call as_root,env DEBIAN_FRONTEND=noninteractive apt-get update -qq) && \
@@ -128,3 +127,10 @@ build:  ## re-execute every chapter, then build the HTML
 
 bench:
 	"$(BIN)/python" benchmarks/speed.py
+
+# The chapters in JupyterLab, run by this environment's Python (the book's kernel), each in
+# book/ as papermill runs it. The lab extra (jupyterlab) is installed first if it is missing; as
+# root (a container), Jupyter is told that root is meant.
+lab:
+	@"$(BIN)/python" -c "import jupyterlab" 2>/dev/null || "$(BIN)/python" -m pip install -e ".[lab]"
+	"$(BIN)/jupyter-lab" --ServerApp.root_dir=book $(if $(filter 0,$(shell id -u)),--allow-root)

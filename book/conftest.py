@@ -7,16 +7,13 @@ import functools
 import os
 from pathlib import Path
 
+from vaebook.book.kernels import TRAIN_MOST, share_cores, xdist_workers
+
 SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
-# From an empty cache these two chapters train most of the book's runs (the original code's
-# run, the report's run, the design sweep). Started first, they keep both cores busy; the
-# other chapters then find their runs in the cache, or wait on a run's lock while it trains.
-FIRST = ("09_original_code", "08_design")
 
 
 def pytest_configure(config):
-    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-        os.environ.setdefault("VAEBOOK_TF_THREADS", "1")  # a kernel per core: one thread each
+    share_cores(os.environ, xdist_workers())  # a kernel per core: one TensorFlow thread each
     if getattr(config.option, "nbval_sanitize_with", "unset") is None:
         config.option.nbval_sanitize_with = str(SANITIZE)
     if hasattr(config.option, "loadscopereorder"):
@@ -26,7 +23,7 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     def rank(item) -> int:
         stem = Path(str(item.fspath)).stem
-        return FIRST.index(stem) if stem in FIRST else len(FIRST)
+        return TRAIN_MOST.index(stem) if stem in TRAIN_MOST else len(TRAIN_MOST)
 
     items.sort(key=rank)  # stable: cells keep their order, the other chapters the TOC's
 

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-    os.environ.setdefault("VAEBOOK_TF_THREADS", "1")  # a worker per core: one thread each
+from vaebook.book.kernels import share_cores, xdist_workers
+
+share_cores(os.environ, xdist_workers())  # a worker per core: one TensorFlow thread each
 
 
 BROWSER = Path(__file__).resolve().parent / "browser"

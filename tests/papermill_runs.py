@@ -18,7 +18,7 @@ import nbformat
 import papermill
 from jupyter_client.manager import KernelManager
 
-from vaebook.book.provenance import glued_objects as glued  # noqa: F401 (the tests' name)
+from vaebook.book.glue import glued_objects as glued  # noqa: F401 (the tests' name)
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 # A small run of every chapter that trains, with edge values: the smallest latent space, the other

@@ -56,7 +56,8 @@ def test_the_design_chapter_varies_its_grid_and_takes_every_other_field():
     "chapter", ["01_data", "03_architecture", *TRAINING[:-1], "08_design", "09_original_code"]
 )
 def test_the_set_up_and_the_parameters_are_collapsed_not_removed(chapter):
-    """Both open on a click: the parameters are listed on the page by the re-run box."""
+    """Both are folded in the notebook, as a reader of the .ipynb meets them; the page leaves the
+    parameters cell out (vaebook.book.page), since its re-run box lists every parameter."""
     (setup,) = [c for c in cells(chapter) if "Config.from_parameters(globals()" in c.source]
     (params,) = [c for c in cells(chapter) if "parameters" in c.metadata.get("tags", [])]
     assert "hide-input" in setup.metadata.get("tags", [])

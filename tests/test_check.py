@@ -9,36 +9,37 @@ from papermill_runs import SMALL, execute
 from papermill_runs import glued as glued_values
 
 from vaebook import cli
-from vaebook.book import check
+from vaebook.book import check, compare
+from vaebook.book.toc import Book
 
 
 @pytest.mark.quick
 def test_numbers_are_split_from_the_words():
-    words, numbers = check.split_numbers(
+    words, numbers = compare.split_numbers(
         "epoch   201: sliced W2 0.273 (2.1 x floor), 100,000 steps, -4.9e-03"
     )
     assert numbers == ["201", "0.273", "2.1", "100,000", "-4.9e-03"]
     assert words == ["epoch", ": sliced W2", "(", "x floor),", "steps,", ""]
     # Digits inside words are words: a layer's name, a figure's size, a cache key, a version.
-    assert check.split_numbers("Layer1 550x450 4af93b3125f8c6dc tf2.21.0")[1] == []
+    assert compare.split_numbers("Layer1 550x450 4af93b3125f8c6dc tf2.21.0")[1] == []
 
 
-def compare(expected: str, got: str) -> check.Report:
-    report = check.Report()
-    check.compare_text(expected, got, "here", report)
-    return report
+def texts(expected: str, got: str) -> compare.Comparison:
+    found = compare.Comparison()
+    compare.compare_text(expected, got, "here", found)
+    return found
 
 
 def test_numbers_within_the_tolerance_pass_and_words_must_be_equal():
-    assert compare("0.27272310612216116", "0.2727235").passed
-    assert compare("[ 9.99 -9.98]", "[10.01 -9.98]").passed  # numpy's padding is layout
-    assert not compare("0.2727", f"{0.2727 * (1 + 2 * check.RTOL):.4f}").passed
-    assert compare("settles at epoch 800", "settles at epoch 810").passed  # 1.2%
+    assert texts("0.27272310612216116", "0.2727235").passed
+    assert texts("[ 9.99 -9.98]", "[10.01 -9.98]").passed  # numpy's padding is layout
+    assert not texts("0.2727", f"{0.2727 * (1 + 2 * compare.RTOL):.4f}").passed
+    assert texts("settles at epoch 800", "settles at epoch 810").passed  # 1.2%
     # One unit of the last printed digit: "5%" and "6%" can be rounded from 5.49% and 5.51%.
-    assert compare("'5%'", "'6%'").passed
-    assert not compare("'does not hold'", "'holds'").passed
-    assert not compare("[230, 250, 300]", "[None, 250, 300]").passed
-    assert not compare("0.5", "-0.5").passed
+    assert texts("'5%'", "'6%'").passed
+    assert not texts("'does not hold'", "'holds'").passed
+    assert not texts("[230, 250, 300]", "[None, 250, 300]").passed
+    assert not texts("0.5", "-0.5").passed
 
 
 def notebook(*cells):
@@ -90,76 +91,76 @@ def variant(**changes):
 
 
 def test_the_same_notebook_passes_and_ignored_output_is_not_compared():
-    assert check.compare_notebooks(COMMITTED, variant(), "ch").passed
+    assert compare.compare_notebooks(COMMITTED, variant(), "ch").passed
     again = variant(outputs={(0, 0): stdout("took 31.7 s and more\n")})
-    assert check.compare_notebooks(COMMITTED, again, "ch").passed
+    assert compare.compare_notebooks(COMMITTED, again, "ch").passed
 
 
 def test_a_flipped_verdict_fails_and_is_named():
     flipped = variant(outputs={(1, 0): glued("verdict", "'holds'")})
-    report = check.compare_notebooks(COMMITTED, flipped, "ch")
-    assert report.mismatches == ["ch cell [2], glue 'verdict': expected 'does not hold', got 'holds'"]
+    found = compare.compare_notebooks(COMMITTED, flipped, "ch")
+    assert found.mismatches == ["ch cell [2], glue 'verdict': expected 'does not hold', got 'holds'"]
 
 
 def test_a_number_out_of_tolerance_fails():
-    report = check.compare_notebooks(COMMITTED, variant(outputs={(1, 1): stdout("settled at 550\n")}), "ch")
-    assert len(report.mismatches) == 1 and "expected 800, got 550" in report.mismatches[0]
+    found = compare.compare_notebooks(COMMITTED, variant(outputs={(1, 1): stdout("settled at 550\n")}), "ch")
+    assert len(found.mismatches) == 1 and "expected 800, got 550" in found.mismatches[0]
 
 
 def test_a_missing_figure_or_a_cell_that_did_not_run_fails():
     no_figure = variant(no_outputs=[2])
     assert (
         "expected the outputs [\"glue 'fig-a'\""
-        in check.compare_notebooks(COMMITTED, no_figure, "ch").mismatches[0]
+        in compare.compare_notebooks(COMMITTED, no_figure, "ch").mismatches[0]
     )
-    report = check.compare_notebooks(COMMITTED, variant(unexecuted=[3]), "ch")
-    assert report.mismatches == ["ch cell [4]: not executed"]
+    found = compare.compare_notebooks(COMMITTED, variant(unexecuted=[3]), "ch")
+    assert found.mismatches == ["ch cell [4]: not executed"]
 
 
 def test_other_cells_than_the_committed_ones_fail():
     other = variant()
     other.cells[3].source = "assert True"
-    assert "not the committed chapter's" in check.compare_notebooks(COMMITTED, other, "ch").mismatches[0]
+    assert "not the committed chapter's" in compare.compare_notebooks(COMMITTED, other, "ch").mismatches[0]
 
 
 def test_a_cell_whose_numbers_vary_like_a_seed_s_is_compared_by_its_words():
     committed = notebook(("print(gap)", [stdout("the noise drawn once: 17% from the log\n")]))
     here = nbformat.from_dict(committed)
     here.cells[0].outputs[0]["text"] = "the noise drawn once: 14% from the log\n"
-    assert not check.compare_notebooks(committed, here, "ch").passed
-    committed.cells[0].metadata["tags"] = [check.SEED_LIKE_TAG]
-    assert check.compare_notebooks(committed, here, "ch").passed
+    assert not compare.compare_notebooks(committed, here, "ch").passed
+    committed.cells[0].metadata["tags"] = [compare.SEED_LIKE_TAG]
+    assert compare.compare_notebooks(committed, here, "ch").passed
     here.cells[0].outputs[0]["text"] = "the noise drawn at every step: 14% from the log\n"
-    assert "expected the noise drawn once" in check.compare_notebooks(committed, here, "ch").mismatches[0]
+    assert "expected the noise drawn once" in compare.compare_notebooks(committed, here, "ch").mismatches[0]
 
 
 def test_the_machine_stack_cell_is_not_compared():
     committed = notebook(("stack = fingerprint()", [glued("stack", "'AVX512'")]))
-    committed.cells[0].metadata["tags"] = [check.STACK_TAG]
+    committed.cells[0].metadata["tags"] = [compare.STACK_TAG]
     here = nbformat.from_dict(committed)
     here.cells[0].outputs[0]["data"]["application/papermill.record/text/plain"] = "'SSE4_2'"
-    assert check.compare_notebooks(committed, here, "appendix").passed
+    assert compare.compare_notebooks(committed, here, "appendix").passed
 
 
 @pytest.mark.quick
 def test_the_cpu_model_is_sanitized_as_nbval_reads_the_file():
     """Both tiers read book/nbval_sanitize.cfg through nbval; the appendix's CPU model is left
     out of the comparison, in its JSON and in its table."""
-    clean = check.sanitizers(check.Book.find().folder / check.SANITIZE)
+    clean = compare.sanitizers(Book.find().folder / check.SANITIZE)
     committed = notebook(("stack", [glued("stack", '\'{"cpu": "Intel(R) Xeon(R)", "isa": "AVX512"}\'')]))
     here = nbformat.from_dict(committed)
     here.cells[0].outputs[0]["data"]["application/papermill.record/text/plain"] = (
         '\'{"cpu": "AMD EPYC 9B14", "isa": "AVX512"}\''
     )
-    assert check.compare_notebooks(committed, here, "appendix", clean=clean).passed
-    assert not check.compare_notebooks(committed, here, "appendix").passed
+    assert compare.compare_notebooks(committed, here, "appendix", clean=clean).passed
+    assert not compare.compare_notebooks(committed, here, "appendix").passed
     table = "| CPU model | AMD EPYC 9B14 |\n| instruction set XLA compiles for | AVX512 |"
     for regex, replacement in clean:
         table = re.sub(regex, replacement, table)
     assert table == "| CPU model | CPU-MODEL |\n| instruction set XLA compiles for | AVX512 |"
 
 
-def test_an_unknown_tier_is_a_clear_error(capsys):
+def test_an_unknown_tier_chapter_or_parameter_is_a_clear_error(capsys):
     with pytest.raises(ValueError, match="tier must be one of 'portable', 'strict', got 'fast'"):
         check.check("fast")
     assert cli.main(["check", "fast"]) == 2
@@ -167,8 +168,76 @@ def test_an_unknown_tier_is_a_clear_error(capsys):
     assert "vaebook check: error: tier must be one of 'portable', 'strict'" in err and "pytest --nbval" in err
     assert cli.main(["check", "portable", "--chapter", "10_nothing"]) == 2
     assert "unknown chapter(s) 10_nothing" in capsys.readouterr().err
+    assert cli.main(["check", "--chapter", "02_loss", "-p", "foo", "1"]) == 2
+    assert "unknown parameter 'foo' for chapter 02_loss" in capsys.readouterr().err
+    assert cli.main(["check", "--chapter", "04_training", "-p", "latent-dim", "3"]) == 2
+    assert "'latent-dim' (did you mean 'latent_dim'?)" in capsys.readouterr().err
+    assert cli.main(["build", "-p", "latent-dim", "3"]) == 2  # refused before anything runs
+    assert "'latent-dim' (did you mean 'latent_dim'?) for the chapters" in capsys.readouterr().err
+    assert cli.main(["check", "--root", ""]) == 2
+    assert "--root is empty" in capsys.readouterr().err
 
 
+SPAWNS = """\
+import os, subprocess, sys
+sleeper = "import os, pathlib, sys, time; pathlib.Path(sys.argv[1]).write_text(str(os.getpid()))"
+sleeper += "; time.sleep(3600)"
+# One child in the kernel's process group, one in a session of its own (as a pool's worker may be).
+inside = subprocess.Popen([sys.executable, "-c", sleeper, MARKERS + ".inside"])
+outside = subprocess.Popen([sys.executable, "-c", sleeper, MARKERS + ".outside"], start_new_session=True)
+"""
+
+
+@pytest.mark.integration
+def test_a_stopped_check_leaves_no_kernel_or_worker_behind(tmp_path):
+    """SIGTERM to `vaebook check` while its chapter's kernel runs two children: once both have
+    written their marker files, the signal is sent; the command ends with one line, and no
+    process of its tree survives."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psutil
+
+    markers = tmp_path / "child"
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "index.md").write_text("# A book\n")
+    (tmp_path / "_toc.yml").write_text("root: index\nchapters:\n  - file: spawns\n")
+    nb = notebook((f"MARKERS = {str(markers)!r}", []), (SPAWNS, []), ("import time\ntime.sleep(3600)", []))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, tmp_path / "book" / "spawns.ipynb")
+    command = [str(Path(sys.executable).with_name("vaebook")), "check", "--root", str(tmp_path)]
+    with open(tmp_path / "err.txt", "w") as err:
+        check_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        children = {}
+        while len(children) < 2:  # until both children have written their pids
+            assert check_process.poll() is None, (tmp_path / "err.txt").read_text()
+            for where in ("inside", "outside"):
+                path = Path(f"{markers}.{where}")
+                if where not in children and path.exists() and path.read_text():
+                    children[where] = int(path.read_text())
+            psutil.wait_procs([psutil.Process(check_process.pid)], timeout=0.2)
+        tree = psutil.Process(check_process.pid).children(recursive=True)
+        assert set(children.values()) <= {p.pid for p in tree}
+        check_process.send_signal(signal.SIGTERM)
+        assert check_process.wait(timeout=120) == 128 + signal.SIGTERM
+        gone, alive = psutil.wait_procs(tree, timeout=60)
+        assert alive == [], f"left running: {alive}"
+        lines = (tmp_path / "err.txt").read_text().strip().splitlines()
+        assert lines[-1] == "vaebook check: stopped by SIGTERM; its kernels and their workers are stopped"
+        assert "Traceback" not in "\n".join(lines)
+    finally:
+        for process in (
+            psutil.Process(check_process.pid).children(recursive=True) if check_process.poll() is None else []
+        ):
+            process.kill()
+        check_process.kill()
+
+
+@pytest.mark.integration
 def test_a_parameter_that_flips_the_published_verdict_fails_the_check(tmp_path, monkeypatch):
     """Two small executions of the convergence chapter, one as the published book and one as a
     re-run: with a settling band so wide that the claim holds, then so narrow that it does not.
@@ -181,7 +250,7 @@ def test_a_parameter_that_flips_the_published_verdict_fails_the_check(tmp_path, 
     rerun = execute("06_convergence", tmp_path / "rerun", **small, rel_tol=1e-6)
     assert (glued_values(published)["verdict"], glued_values(rerun)["verdict"]) == ("holds", "does not hold")
     published.cells = [c for c in published.cells if "injected-parameters" not in c.metadata.get("tags", [])]
-    failed = "\n".join(check.compare_notebooks(published, rerun, "06_convergence").mismatches)
+    failed = "\n".join(compare.compare_notebooks(published, rerun, "06_convergence").mismatches)
 
     def cell(text):
         (found,) = [c for c in published.cells if c.cell_type == "code" and text in c.source]

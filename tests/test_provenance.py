@@ -157,7 +157,24 @@ def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     assert rows[0]["runs"][0]["key"] == run_key(SMALL)
     assert rows[1]["runs"] is None  # no record: the appendix's assert names it
     table = provenance.runs_table(rows[:1])
-    assert rows[0]["runs"][0]["key"] in table and "--n-points 200" in table
+    # The key in the HTML only (the PDF names the run by its number and its command's settings).
+    key = rows[0]["runs"][0]["key"]
+    assert f"| 1[ `{key}`]{{.html-only}} | {{numref}}`fig-a` | `vaebook train " in table
+    assert "--n-points 200" in table
+    assert "| runs ({numref}`table-runs`) |" in provenance.items_table(rows[:1])
+    assert key not in provenance.items_table(rows[:1])
+
+
+def test_runs_are_numbered_in_order_of_first_use_and_listed_as_spans():
+    runs = [{"key": k, "settings": {}} for k in "abcdef"]
+    rows = [
+        {"kind": "figure", "label": "fig-x", "chapter": "ch", "runs": runs[:3]},
+        {"kind": "table", "label": "tab-y", "chapter": "ch", "runs": [runs[4], runs[0], runs[5], runs[2]]},
+        {"kind": "figure", "label": "fig-z", "chapter": "ch", "runs": []},
+    ]
+    assert provenance.run_numbers(rows) == {"a": 1, "b": 2, "c": 3, "e": 4, "f": 5}
+    cells = [line.split(" | ")[2] for line in provenance.items_table(rows).splitlines()[2:]]
+    assert cells == ["1\u20133", "1, 3\u20135", "none (no training)"]
 
 
 def test_an_interactive_view_is_named_as_the_version_of_the_figure_before_it(tmp_path):
@@ -204,6 +221,7 @@ def test_the_reference_stack_is_in_the_committed_appendix():
     assert reference is not None and set(reference) == set(stack.FIELDS)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("flags, says", [("--xla_cpu_max_isa=SSE4_2", True), (None, False)])
 def test_the_strict_tier_says_first_when_the_stack_is_not_the_reference(flags, says):
     """`pytest --nbval book/`'s header (collection only: nothing is executed)."""

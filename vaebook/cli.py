@@ -40,18 +40,23 @@ def parser() -> argparse.ArgumentParser:
         )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     root = {"metavar": "PATH", "help": "the book's root (default: found from the working directory)"}
+    parameter = {
+        "nargs": 2,
+        "action": "append",
+        "metavar": ("NAME", "VALUE"),
+        "help": "a chapter parameter (papermill's -p), for the chapters whose parameters cell has NAME",
+    }
     build = commands.add_parser("build", help="execute every chapter, then build the book")
     build.add_argument("--pdf", action="store_true", help="also build the PDF (xelatex)")
     build.add_argument("--root", **root)
+    build.add_argument("-p", **parameter)
     check = commands.add_parser("check", help="check that the book holds on this machine")
     check.add_argument("--root", **root)
     check.add_argument("tier", nargs="?", default="portable", help="portable (default) or strict")
     check.add_argument(
         "--chapter", action="append", metavar="NAME", help="only this chapter (portable tier; repeatable)"
     )
-    check.add_argument(
-        "-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a chapter parameter (papermill's -p)"
-    )
+    check.add_argument("-p", **parameter)
     return parser
 
 
@@ -62,30 +67,35 @@ def train_config(args: argparse.Namespace) -> Config:
     return Config(**{name: papermill_value(v) if isinstance(v, str) else v for name, v in values.items()})
 
 
+def book_command(args: argparse.Namespace) -> int:
+    """``vaebook build`` or ``vaebook check``: 2 for a bad argument (a book not found, an unknown
+    tier, chapter or parameter), each said in one line."""
+    from vaebook.book import kernels
+    from vaebook.book.toc import Book
+
+    parameters = {name: papermill_value(value) for name, value in args.p or []}
+    try:
+        book = Book.at(args.root) if args.root is not None else Book.find()
+        if args.command == "build":
+            from vaebook.book.build import build
+
+            return build(book, pdf=args.pdf, parameters=parameters)
+        from vaebook.book.check import check
+
+        return check(args.tier, args.chapter, parameters, book)
+    except ValueError as err:
+        print(f"vaebook {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except kernels.Stopped as err:
+        print(err, file=sys.stderr)
+        return err.status
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``vaebook train|build|check``; the exit status (2 for a bad argument)."""
     args = parser().parse_args(argv)
     if args.command in ("build", "check"):
-        from vaebook.book.toc import Book
-
-        try:
-            book = Book.at(args.root) if args.root else Book.find()
-        except ValueError as err:
-            print(f"vaebook {args.command}: error: {err}", file=sys.stderr)
-            return 2
-    if args.command == "build":
-        from vaebook.book.build import build
-
-        return build(book, pdf=args.pdf)
-    if args.command == "check":
-        from vaebook.book.check import check
-
-        parameters = {name: papermill_value(value) for name, value in args.p or []}
-        try:
-            return check(args.tier, args.chapter, parameters, book)
-        except ValueError as err:
-            print(f"vaebook check: error: {err}", file=sys.stderr)
-            return 2
+        return book_command(args)
     try:
         config = train_config(args)
     except ValueError as err:

@@ -6,15 +6,21 @@ book's pages are assembled into one tree and before it is written, the root page
 front matter (one unnumbered chapter, its sections unnumbered headings), each captioned part an
 unnumbered \\part, the part numbered in letters (`style: alphaupper`, which letters it in the
 HTML) LaTeX's \\appendix, and an unnumbered part back matter. The bibliography, which Sphinx
-typesets at the very end under a heading of its own, takes its page's title.
+typesets at the very end under a heading of its own, takes its page's title. The title page
+names the release (the package's version) and its date (``vaebook.book.release``). A long table
+breaks across pages.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.builders.latex.nodes import thebibliography
 from sphinx.util.texescape import escape
+
+from vaebook.book import release
 
 # The counters Sphinx numbers per chapter when numfig_secnum_depth is 1: it writes them with
 # \arabic{chapter}, which would print an appendix's figures as 1.1, not A.1.
@@ -96,7 +102,53 @@ def _structure(app, doctree: nodes.document, docname: str) -> None:
         first.parent.insert(first.parent.index(first), _raw(_part_start(app, part, index == 0)))
 
 
+def _release(app, config) -> None:
+    """The release and its date, which Sphinx's title page prints ("Release 0.3.0")."""
+    config.version = config.release = release.version()
+    changelog = Path(app.srcdir).parent / release.CHANGELOG
+    text = changelog.read_text() if changelog.is_file() else ""
+    config.today = release.title_date(config.release, release.release_date(text, config.release))
+
+
+LONG = 6  # a table of more rows is a longtable in the PDF: it breaks across pages
+
+
+def _column_widths(tgroup: nodes.tgroup) -> list[int]:
+    """Widths for a table's columns, in percent: as the mean length of their cells' text (a label
+    column narrow, a prose column wide), but never narrower than their longest word."""
+    rows = list(tgroup.findall(nodes.row))
+    columns = len([c for c in tgroup.children if isinstance(c, nodes.colspec)])
+    weights = []
+    for index in range(columns):
+        texts = [row[index].astext() for row in rows if len(row) > index]
+        mean = sum(map(len, texts)) / max(len(texts), 1)
+        longest = max((len(word) for text in texts for word in text.split()), default=1)
+        weights.append(min(max(mean, 1.8 * longest), 60))
+    return [round(100 * w / sum(weights)) for w in weights]
+
+
+def _long_tables(app, doctree, docname) -> None:
+    """A table of more than LONG rows breaks across pages in the PDF (a longtable, its header
+    repeated) instead of moving whole to the next page and leaving the rest of this one empty;
+    without widths of its own, its columns are as wide as their text needs."""
+    if app.builder.format != "latex":
+        return
+    for table in doctree.findall(nodes.table):
+        tgroup = next(iter(table.findall(nodes.tgroup)), None)
+        body = next(iter(tgroup.findall(nodes.tbody)), None) if tgroup is not None else None
+        if body is None or len(body.children) <= LONG or "longtable" in table["classes"]:
+            continue
+        table["classes"].append("longtable")
+        if "colwidths-given" not in table["classes"]:
+            specs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
+            for spec, width in zip(specs, _column_widths(tgroup)):
+                spec["colwidth"] = width
+            table["classes"].append("colwidths-given")
+
+
 def setup(app) -> dict:
     app.add_config_value("latex_front_matter_title", "About this book", "env")
+    app.connect("config-inited", _release)
+    app.connect("doctree-resolved", _long_tables)
     app.connect("doctree-resolved", _structure)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from docutils import nodes
 
 HTML_ONLY = "tag_html-only"  # myst-nb gives a cell's container a class per tag
+HTML_ONLY_TEXT = "html-only"  # the class of inline text shown in the HTML only
 # myst-nb's hide_mode of a cell -> the parts the HTML folds away (nb_element of each part)
 FOLDED = {
     "all": ("cell_code_source", "cell_code_output"),
@@ -24,6 +25,9 @@ FOLDED = {
 def _prune(app, doctree, docname) -> None:
     if app.builder.format == "html":
         return
+    for span in list(doctree.findall(nodes.inline)):
+        if HTML_ONLY_TEXT in span.get("classes", []) and span.parent is not None:
+            span.parent.remove(span)
     for cell in list(doctree.findall(nodes.container)):
         if cell.parent is None:  # inside a cell removed already
             continue

@@ -11,7 +11,11 @@ label, ``{numref}`sec-label```, which prints "Section 5.1" through ``numfig_form
 
 A span with an id (MyST's ``[text]{#made-fig-roll}``, as the appendix "How these numbers were
 made" marks its rows) is a link target in the PDF too: Sphinx's LaTeX writer gives an inline
-node's id no label, so ``{ref}`how it was made <made-fig-roll>``` would point nowhere there."""
+node's id no label, so ``{ref}`how it was made <made-fig-roll>``` would point nowhere there.
+
+The bibliography labels its entries as the text cites them ("Kingma and Welling, 2014"): the
+style ``vaebook`` of ``vaebook.book.citations``, registered here with pybtex, is
+``bibtex_default_style`` in _config.yml."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import docname_join
+
+from vaebook.book import citations
 
 
 def chapter_name(number: tuple) -> str | None:
@@ -52,6 +58,7 @@ def _label_spans(app, doctree, docname) -> None:
 
 
 def setup(app) -> dict:
+    citations.register()
     app.add_post_transform(ChapterNumbers)
     app.connect("doctree-resolved", _label_spans)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -110,13 +110,26 @@ def window(browser, width: int, height: int = 1400):
 AXE = ROOT / ".vendor" / "node_modules" / "axe-core" / "axe.min.js"  # `make setup` installs it (npm)
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.0 and 2.1, levels A and AA
 WIDTHS = (800, 1_400)  # a narrow window and a wide one; axe-core runs in the wide one
+TABLE_WIDTHS = (800, 1_280)  # where tables must fit: a narrow window and a laptop's
 _READ = """
 return {
   printed: [...document.querySelectorAll('main pre')].filter(p => p.checkVisibility())
     .map(p => ({text: p.textContent, overflow: p.scrollWidth - p.clientWidth})),
   figures: [...document.querySelectorAll('main figure')]
     .map(f => [f.id, [...f.querySelectorAll('img')].map(i => i.src)]),
+  tables: [...document.querySelectorAll('main table')].map(t => {
+    const box = t.closest('.pst-scrollable-table-container') || t.parentElement;
+    const column = t.closest('article') || document.querySelector('main');
+    return {caption: (t.caption ? t.caption.textContent : t.rows[0].textContent).trim().slice(0, 60),
+            overflow: Math.max(box.scrollWidth - box.clientWidth,
+                               t.getBoundingClientRect().right - column.getBoundingClientRect().right)};
+  }),
 };
+"""
+_TYPESET = """
+const done = arguments[arguments.length - 1];
+const startup = window.MathJax && window.MathJax.startup;
+(startup && startup.promise ? startup.promise : Promise.resolve()).then(() => done(true), () => done(false));
 """
 _AXE = """
 const done = arguments[arguments.length - 1];
@@ -139,6 +152,7 @@ def reading(browser, site):
         if (page, width) not in found:
             with window(browser, width):
                 browser.get(f"{site}/{page}.html")
+                browser.execute_async_script(_TYPESET)  # tables and text measured as typeset
                 result = browser.execute_script(_READ)
                 result["axe"] = None
                 if width == max(WIDTHS) and AXE.exists():

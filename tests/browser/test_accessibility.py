@@ -1,11 +1,12 @@
 """Every page as assistive technology and a narrow window meet it: axe-core's WCAG 2 A and AA
-rules, and no printed line cut off or longer than 90 characters."""
+rules, no printed line cut off or longer than 80 characters, and tables whole at 800 and 1,280
+pixels."""
 
 import re
 
 import pytest
 
-from .conftest import AXE, PAGES, WIDTHS
+from .conftest import AXE, PAGES, TABLE_WIDTHS, WIDTHS
 
 # What pydata-sphinx-theme's own navbar does and the book cannot change but by copying the
 # theme's templates: its search buttons (class search-button__button) are named "Search" while
@@ -16,7 +17,7 @@ THEME = {
     ("label-content-name-mismatch", "search-button__button"),
     ("label-content-name-mismatch", "theme-switch-button"),
 }
-WIDEST = 90  # characters of a printed line
+WIDEST = 80  # characters of a printed line: a listing's or an output's
 
 
 def _from_the_theme(rule: str, html: str) -> bool:
@@ -48,9 +49,31 @@ def test_no_printed_line_is_cut_off(reading, page, width):
     assert cut == [], f"cut off at {width} px: {cut}"
 
 
+def long_lines(blocks: list[str], widest: int = WIDEST) -> list[str]:
+    """Each line over ``widest`` characters, as "block B, line L (N characters): text"."""
+    return [
+        f"block {b}, line {n} ({len(line)} characters): {line}"
+        for b, text in enumerate(blocks, 1)
+        for n, line in enumerate(text.splitlines(), 1)
+        if len(line) > widest
+    ]
+
+
+def test_a_long_line_is_named_by_its_block_and_line():
+    assert long_lines(["short\n" + "x" * 81, "y" * 80]) == [f"block 1, line 2 (81 characters): {'x' * 81}"]
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_no_printed_line_is_over_90_characters(reading, page):
+def test_no_printed_line_is_over_80_characters(reading, page):
     """A longer line of code or output wraps in a narrow column, and reads badly wrapped."""
-    printed = reading(page, max(WIDTHS))["printed"]
-    long = [line for block in printed for line in block["text"].splitlines() if len(line) > WIDEST]
-    assert long == [], f"lines over {WIDEST} characters: {long}"
+    long = long_lines([block["text"] for block in reading(page, max(WIDTHS))["printed"]])
+    assert long == [], f"{page}: lines over {WIDEST} characters:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("width", TABLE_WIDTHS)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_fits_its_column(reading, page, width):
+    """No table is wider than the text's column (its cells wrap): nothing to scroll to, nothing
+    cut off, at 800 and 1,280 pixels."""
+    wide = [t for t in reading(page, width)["tables"] if t["overflow"] > 1]
+    assert wide == [], f"{page} at {width} px: tables wider than the column: {wide}"

@@ -84,7 +84,7 @@ def test_captions_and_equations_are_numbered_by_chapter(browser, site):
 
 
 def test_equations_are_typeset_without_a_network(browser, site):
-    """MathJax is served with the book (`make setup` installs it), so the equations are typeset
+    """MathJax is served with the book (sphinx-mathjax-offline), so the equations are typeset
     where no CDN is reachable, as on a laptop offline or this test machine."""
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -219,5 +219,41 @@ def test_chapters_end_with_a_rerun_box_and_have_their_notebook_to_download(brows
         notebook = json.load(answer)
     (cell,) = [c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])]
     names = re.findall(r"^(\w+)\s*(?::[^=]+)?=", "".join(cell["source"]), re.M)
-    flags = [code.text for code in box.find_elements("css selector", "code")]
-    assert [shlex.split(f)[1].split(":")[0] for f in flags if re.match(r"-[pry] ", f)] == names
+    # Each once; the runs' settings are folded, so read from the page's text, not what is shown.
+    flags = [code.get_attribute("textContent") for code in box.find_elements("css selector", "code")]
+    assert sorted(shlex.split(f)[1].split(":")[0] for f in flags if re.match(r"-[pry] ", f)) == sorted(names)
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_computed_values_are_in_the_text_s_type(browser, site, page):
+    """myst-nb sets a glued value (span.pasted-text) bold; the book's CSS gives it the weight of
+    the text around it."""
+    browser.get(f"{site}/{page}.html")
+    odd = browser.execute_script(
+        "return [...document.querySelectorAll('main span.pasted-text')]"
+        ".filter(s => getComputedStyle(s).fontWeight !== getComputedStyle(s.parentElement).fontWeight)"
+        ".map(s => s.textContent)"
+    )
+    assert odd == [], f"glued values in another weight than their text: {odd[:5]}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_folded_cells_say_what_they_hold_and_the_parameters_cell_is_gone(browser, site, page):
+    """Each folded cell's button names what it holds, not myst-nb's "Show code cell source";
+    the parameters cell is not on the page (the re-run box lists every parameter)."""
+    browser.get(f"{site}/{page}.html")
+    buttons = _texts(browser, "main details.hide > summary .collapsed")
+    assert not [b for b in buttons if "code cell" in b], buttons
+    assert all(b.startswith("Show the code") for b in buttons), buttons
+    assert not browser.find_elements("css selector", "main .cell.tag_parameters")
+
+
+def test_the_references_are_labelled_as_the_text_cites_them(browser, site):
+    browser.get(f"{site}/bibliography.html")
+    labels = _texts(browser, "main .citation > .label")
+    assert labels and all(re.fullmatch(r"\[.+, \d{4}[a-z]?\]", label) for label in labels), labels
+    assert "[Kingma and Welling, 2014]" in labels
+    assert labels == sorted(labels, key=lambda label: label.lower())  # by author, as they are read
+    browser.get(f"{site}/03_architecture.html")
+    cited = _texts(browser, "main a[href^='bibliography.html#']")
+    assert cited and set(cited) <= {label.strip("[]") for label in labels}, cited

@@ -4,7 +4,6 @@ chapter numbers, a lettered appendix, unnumbered references, captions numbered b
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import nbformat
@@ -17,7 +16,8 @@ from .test_html import FIGURES
 QUOTED_QUESTION_MARKS = ("“??”", "“Figure ?? [sic] shows")
 # What a page prints besides its text: the book's title, the page number, the chapter or section.
 RUNNING = re.compile(
-    r"Variational Auto-Encoder in TensorFlow, re-created|[0-9ivxlc]+|Contents|About this book"
+    r"Variational Auto-Encoder in TensorFlow, re-created(, Release [\w.]+)?|[0-9ivxlc]+|Contents"
+    r"|About this book"
     r"|(Chapter|Appendix) [0-9A-Z]+\. .*|[0-9A-Z]+\.[0-9]+\. .*"
 )
 
@@ -213,10 +213,48 @@ def test_cells_the_html_folds_away_are_not_printed(text):
     assert shown == [], f"folded away in the HTML, printed in the PDF: {shown}"
 
 
-def test_figures_stand_where_the_text_puts_them():
-    """No figure floats away from the paragraph it follows: every one is placed "here" (H)."""
-    placements = re.findall(r"\\begin\{figure\}(\[[^]]*\])?", TEX.read_text())
-    assert placements and set(placements) == {"[H]"}, set(placements)
+def test_figures_follow_their_paragraph_within_their_section():
+    """A figure goes here, or to the top of a later page (htbp), never above the paragraph that
+    introduces it (flafter) nor past the end of its section (placeins)."""
+    tex = TEX.read_text()
+    placements = re.findall(r"\\begin\{figure\}(\[[^]]*\])?", tex)
+    assert placements and set(placements) == {"[htbp]"}, set(placements)
+    assert "\\usepackage{flafter}" in tex and "\\usepackage[section]{placeins}" in tex
+
+
+def _page_ends(pdf) -> list[tuple[float, str]]:
+    """For each page: where its text ends, as a fraction of the page's height (running feet left
+    out), and its first line below the running head."""
+    command = ["pdftotext", "-bbox", str(pdf), "-"]
+    xml = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    ends = []
+    for height, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', xml, re.S):
+        words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', body)
+        inside = [
+            (float(top), float(bottom), word)
+            for top, bottom, word in words
+            if float(bottom) < 0.9 * float(height)
+        ]
+        below_head = [word for top, _, word in inside if top > 0.08 * float(height)]
+        end = max((bottom for _, bottom, _ in inside), default=0.0) / float(height)
+        ends.append((end, " ".join(below_head[:3])))
+    return ends
+
+
+def test_no_page_is_left_a_third_empty_before_its_chapter_ends(pdf):
+    """A page ends less than a third short of the text block's foot only where its chapter or
+    part does: the next page opens another (or the book ends), or is the title or contents."""
+    ends = _page_ends(pdf)
+    opens = re.compile(
+        r"(CHAPTER|APPENDIX) |References|"
+        + "|".join(re.escape(p["caption"]) for p in PARTS if "caption" in p)
+    )
+    short = [
+        f"page {number}: its text ends at {end:.0%} of the page, and page {number + 1} goes on: {following!r}"
+        for number, ((end, _), (_, following)) in enumerate(zip(ends, ends[1:]), 1)
+        if number > 3 and end < 0.6 and not opens.match(following)
+    ]
+    assert short == [], "\n".join(short)
 
 
 def test_chapters_are_referred_to_by_number(text):
@@ -237,17 +275,26 @@ def test_chapters_are_referred_to_by_number(text):
     assert "Chapter 6" in text
 
 
-def test_no_code_line_is_wrapped(text):
-    """The package's listings and the code cells fit the page's width: no line continues on the
-    next with Sphinx's continuation mark (which pdftotext reads as ",→")."""
-    assert "↪" not in text and ",→" not in text
+def test_no_code_line_is_wrapped(pages):
+    """The package's listings, the code cells and their output fit the page's width: no line
+    continues on the next with Sphinx's continuation mark (which pdftotext reads as ",→"). A
+    failure names the page, its chapter (the running head) and the line."""
+    wrapped = []
+    for number, page in enumerate(pages, 1):
+        lines = page.splitlines()
+        head = next((line for line in lines if re.match(r"(Chapter|Appendix) \w+\. ", line)), "")
+        wrapped += [
+            f"page {number} ({head or 'no running head'}): {line.strip()}"
+            for line in lines
+            if "↪" in line or ",→" in line
+        ]
+    assert wrapped == [], "code lines wrapped in the PDF:\n" + "\n".join(wrapped)
 
 
 def test_each_re_run_box_gives_its_flags_whole_and_no_button(pages):
     """Every chapter's box is in the PDF, each flag on one line, and speaks of no download
     button (the PDF has none)."""
-    sys.path.insert(0, str(ROOT / "book" / "_ext"))
-    import rerun_box
+    from vaebook.book import rerun
 
     lines = [" ".join(line.split()) for page in pages for line in page.splitlines()]
     boxes = [page for page in pages if "Re-run this chapter" in page]
@@ -258,8 +305,8 @@ def test_each_re_run_box_gives_its_flags_whole_and_no_button(pages):
         if not number or not number.isdigit() or not notebook.exists():
             continue
         (cell,) = [c for c in nbformat.read(notebook, 4).cells if "parameters" in c.metadata.get("tags", [])]
-        for parameter in rerun_box.parameters(cell.source):
-            flag = rerun_box.flag_text(parameter)
+        for parameter in rerun.parameters(cell.source):
+            flag = rerun.flag_text(parameter)
             assert any(flag in line for line in lines), (page, flag)
 
 
@@ -267,6 +314,34 @@ def test_the_appendix_names_figures_as_the_reader_knows_them(text):
     """Its tables name an interactive view by the figure it extends, not by its internal label."""
     assert "Interactive version of Figure 1.1 (in the HTML)" in text
     assert not re.search(r"fig-[\w-]+-3d|\bfig-[a-z]+\b", text)
+
+
+def test_references_are_labelled_as_the_text_cites_them(text):
+    """Author and year, "[Kingma and Welling, 2014]", in the references and the text alike; no
+    alpha label ("[KW14]", "[KynkaanniemiKL+19]")."""
+    references = text[text.rindex("References") :]
+    labels = re.findall(r"\[([^\]]+)\]", references)
+    assert labels and all(re.fullmatch(r".+, \d{4}[a-z]?", label) for label in labels), labels
+    assert (
+        "[Kingma and Welling, 2014]" in references
+        and "Kingma and Welling, 2014" in text[: text.rindex("References")]
+    )
+    assert not re.search(r"\[[A-Z][A-Za-z]*[A-Z]\w*\+?\d{2}\]", text)
+
+
+def test_at_most_five_cache_keys_are_printed(text):
+    """The appendix names runs by their settings and command in the PDF; keys are for the HTML."""
+    keys = re.findall(r"(?<![0-9a-f])[0-9a-f]{16}(?![0-9a-f])", text)
+    assert len(keys) <= 5, keys
+
+
+def test_the_title_page_names_the_release_and_its_date(pages):
+    import vaebook
+
+    title = " ".join(pages[0].split())
+    assert f"Release {vaebook.__version__}" in title
+    months = "January|February|March|April|May|June|July|August|September|October|November|December"
+    assert re.search(rf"\b\d{{1,2}} ({months}) \d{{4}}\b", title), title
 
 
 def test_the_references_keep_their_capitals(text):

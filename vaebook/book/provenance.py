@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from vaebook.book.glue import RECORD_SUFFIX
+from vaebook.book.glue import RECORD_SUFFIX, glued_values
 from vaebook.book.toc import Book
 from vaebook.stack import FIELDS, differences
 
@@ -32,31 +33,6 @@ def stack_note(reference: dict[str, object], stack: dict[str, object]) -> str | 
         "The strict tier (pytest --nbval book/) may fail here on digits that only the reference stack "
         "reproduces; `make check` (the portable tier) tells whether the book's claims hold on this machine."
     )
-
-
-def glued_values(nb: dict) -> dict[str, str]:
-    """Every value glued in an executed notebook (a dict read from its JSON, or a NotebookNode):
-    glue name -> its text/plain representation."""
-    values = {}
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = out.get("data", {}).get("application/papermill.record/text/plain")
-            if name is not None and text is not None:
-                values[name] = "".join(text) if isinstance(text, list) else text
-    return values
-
-
-def glued_objects(nb: dict) -> dict[str, object]:
-    """``glued_values`` read back as Python values (numbers, strings without their quotes); a
-    figure or a table, which has no literal form, stays as its text."""
-    values = {}
-    for name, text in glued_values(nb).items():
-        try:
-            values[name] = ast.literal_eval(text)
-        except (SyntaxError, ValueError):
-            values[name] = text
-    return values
 
 
 def reference_stack(appendix: Path) -> dict[str, object] | None:
@@ -81,8 +57,40 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-_DIRECTIVE = re.compile(r"^\s*(`{3,}|:{3,})\{([\w:-]+)\}\s*(.*?)\s*$")
-_NAME = re.compile(r"^\s*:name:\s*(\S+)")
+_OPTION = re.compile(r"^:([\w-]+):(?:\s+(.*))?$")
+
+
+def _options(content: str) -> tuple[dict[str, str], str]:
+    """A MyST directive's options (``:name: value`` lines, or a ``---`` YAML block, at the top of
+    its content) and the rest of its content."""
+    lines = content.splitlines(keepends=True)
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+        if end is not None:
+            import yaml
+
+            options = yaml.safe_load("".join(lines[1:end])) or {}
+            return {str(k): str(v) for k, v in options.items()}, "".join(lines[end + 1 :])
+    options = {}
+    while lines and (option := _OPTION.match(lines[0])):
+        options[option.group(1)] = (option.group(2) or "").strip()
+        lines.pop(0)
+    return options, "".join(lines)
+
+
+def directives(markdown: str, outer: tuple = ()) -> Iterator[tuple[str, str, dict, tuple]]:
+    """Every MyST directive of ``markdown`` (backtick or colon fences, as markdown-it reads them),
+    nested ones included, in order: (kind, argument, options, the directives around it, each
+    as (kind, argument, options))."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.colon_fence import colon_fence_plugin
+
+    for token in MarkdownIt("commonmark").use(colon_fence_plugin).parse(markdown):
+        if token.type in ("fence", "colon_fence") and token.info.startswith("{") and "}" in token.info:
+            kind, _, argument = token.info[1:].partition("}")
+            options, body = _options(token.content)
+            yield kind, argument.strip(), options, outer
+            yield from directives(body, (*outer, (kind, argument.strip(), options)))
 
 
 def labelled_items(markdown: str) -> list[tuple[str, str, str]]:
@@ -90,25 +98,15 @@ def labelled_items(markdown: str) -> list[tuple[str, str, str]]:
     ``glue:figure`` directive, or a ``table`` directive around a ``glue:md`` or ``glue:figure``;
     and of every interactive view, a plain ``glue`` directive inside an ``only`` one (HTML only,
     unnumbered: its glue name is its label)."""
-    items, stack = [], []  # stack: open directives as [fence, kind, argument, label]
-    for line in markdown.splitlines():
-        start = _DIRECTIVE.match(line)
-        if start:
-            stack.append([start.group(1), start.group(2), start.group(3), None])
-            continue
-        name = _NAME.match(line)
-        if name and stack:
-            stack[-1][3] = name.group(1)
-            continue
-        if stack and line.strip() == stack[-1][0]:
-            fence, kind, argument, label = stack.pop()
-            outer = next((d for d in reversed(stack) if d[1] == "table"), None)
-            if kind.startswith("glue:") and outer is not None:
-                items.append(("table", outer[3] or argument, argument))
-            elif kind == "glue:figure":
-                items.append(("figure", label or argument, argument))
-            elif kind == "glue" and any(d[1] == "only" for d in stack):
-                items.append(("view", argument, argument))
+    items = []
+    for kind, argument, options, outer in directives(markdown):
+        table = next((d for d in reversed(outer) if d[0] == "table"), None)
+        if kind.startswith("glue:") and table is not None:
+            items.append(("table", table[2].get("name") or argument, argument))
+        elif kind == "glue:figure":
+            items.append(("figure", options.get("name") or argument, argument))
+        elif kind == "glue" and any(d[0] == "only" for d in outer):
+            items.append(("view", argument, argument))
     return items
 
 
@@ -185,31 +183,63 @@ def made_label(label: str) -> str:
     return f"made-{label}"
 
 
-def items_table(rows: list[dict]) -> str:
-    """The appendix's table of figures and tables: label, chapter, runs, regenerating command.
-    Each row is a link target, ``made_label`` of its figure's label."""
+HTML_ONLY = "html-only"  # the class of a span the PDF leaves out (book/_ext/printed_cells.py)
+
+
+def html_only(markdown: str) -> str:
+    """Inline MyST shown in the HTML only: the cache keys, which the PDF does not print."""
+    return f"[{markdown}]{{.{HTML_ONLY}}}"
+
+
+def run_numbers(rows: list[dict]) -> dict[str, int]:
+    """Each run's number in the runs table (cache key -> 1, 2, ...), in order of first use."""
+    numbers: dict[str, int] = {}
+    for row in rows:
+        for run in row["runs"]:
+            numbers.setdefault(run["key"], len(numbers) + 1)
+    return numbers
+
+
+def _spans(numbers: list[int]) -> str:
+    """1, 2, 3, 5 as "1-3, 5"."""
+    spans: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)
+
+
+def items_table(rows: list[dict], runs_label: str = "table-runs") -> str:
+    """The appendix's table of figures and tables: label, chapter, runs (by their numbers in the
+    runs table, ``runs_label``), regenerating command. Each row is a link target, ``made_label``
+    of its figure's label."""
+    numbers = run_numbers(rows)
     lines = [
-        "| figure or table | chapter | runs (cache keys) | regenerated by |",
+        f"| figure or table | chapter | runs ({{numref}}`{runs_label}`) | regenerated by |",
         "| --- | --- | --- | --- |",
     ]
     for row in rows:
-        keys = ", ".join(f"`{r['key']}`" for r in row["runs"]) or "none (no training)"
+        runs = _spans([numbers[r["key"]] for r in row["runs"]]) or "none (no training)"
         item = f"[{_reference(row, first=True)}]{{#{made_label(row['label'])}}}"
-        lines.append(
-            f"| {item} | {{doc}}`{row['chapter']}` | {keys} | `{chapter_command(row['chapter'])}` |"
-        )
+        lines.append(f"| {item} | {{doc}}`{row['chapter']}` | {runs} | `{chapter_command(row['chapter'])}` |")
     return "\n".join(lines)
 
 
 def runs_table(rows: list[dict]) -> str:
-    """The appendix's table of the runs behind the figures: key, the figures, and the command."""
+    """The appendix's table of the runs behind the figures: each run's number (and, in the HTML,
+    its cache key), the figures, and the command that trains it, which names its settings."""
     runs: dict[str, dict] = {}
     for row in rows:
         for run in row["runs"]:
             entry = runs.setdefault(run["key"], {"settings": run["settings"], "items": []})
             entry["items"].append(_reference(row))
-    lines = ["| cache key | behind | trained (or loaded) by |", "| --- | --- | --- |"]
-    for key, entry in runs.items():
+    numbers = run_numbers(rows)
+    key = html_only(" (cache key)")
+    lines = [f"| run{key} | behind | trained (or loaded) by |", "| --- | --- | --- |"]
+    for name, entry in runs.items():
         behind = ", ".join(dict.fromkeys(entry["items"]))
-        lines.append(f"| `{key}` | {behind} | `{train_command(entry['settings'])}` |")
+        run = f"{numbers[name]}{html_only(f' `{name}`')}"
+        lines.append(f"| {run} | {behind} | `{train_command(entry['settings'])}` |")
     return "\n".join(lines)
