@@ -1,7 +1,9 @@
-"""How far has a distance curve come, and when does it settle? The rules that the results,
-convergence and design chapters state before their numbers."""
+"""How close is a distance curve to the floor, and when does it settle? The rules that the
+results, convergence and design chapters state before their numbers."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -9,13 +11,21 @@ import numpy as np
 # the median of its last TAIL share of records.
 WINDOW = 5
 TAIL = 0.1
-# The results chapter's grades of a match, from a curve's first value down to the noise floor,
-# each named for what it says: within CLOSE of the floor, "as close as a second sample"; at least
-# MOST of the gap from the first value to the floor closed, "most of the way"; else "less than
-# half the way".
-CLOSE = 0.1
-MOST = 0.5
-GRADES = ("as close as a second sample", "most of the way", "less than half the way")
+# The results chapter's grades of a match, on the distance as a multiple of the noise floor at the
+# same sample size (1: as close as a second real sample). The first grade's edge is what a third
+# real sample reaches by chance (``floor_band``); the others are twice and five times the floor.
+GRADES = (
+    "as close as a second sample",
+    "within twice the floor",
+    "within five times the floor",
+    "more than five times the floor",
+)
+EDGES = (2.0, 5.0)
+QUITE_WELL = 2.0  # "match quite well": at most twice the floor (the first two grades)
+BAND_QUANTILE = 0.95
+# The convergence chapter's tolerance: a run has settled once training twice as long, from any
+# later epoch, cuts its smoothed distance by at most this share.
+DOUBLING_TOL = 0.1
 
 
 def final_level(values: np.ndarray, tail: float = TAIL) -> float:
@@ -32,17 +42,33 @@ def running_median(values: np.ndarray, window: int = WINDOW) -> np.ndarray:
     return np.array([np.median(values[max(0, i - half) : i + half + 1]) for i in range(len(values))])
 
 
+def doubling_gain(
+    epochs: np.ndarray, values: np.ndarray, window: int = WINDOW
+) -> tuple[np.ndarray, np.ndarray]:
+    """(e, g): for each recorded epoch e whose double 2e the run reaches, the share by which
+    training on to epoch 2e cuts the curve smoothed by a running median of ``window`` records,
+    g = 1 - m(2e) / m(e) (m(2e) interpolated linearly in log epoch and log distance between
+    records). It reads the curve up to 2e only, never the run's end; negative where it rose."""
+    epochs, smooth = np.asarray(epochs, dtype=float), running_median(values, window)
+    judged = 2 * epochs <= epochs[-1]
+    doubled = np.exp(np.interp(np.log(2 * epochs[judged]), np.log(epochs), np.log(smooth)))
+    return epochs[judged].astype(int), 1 - doubled / smooth[judged]
+
+
 def settling_epoch(
-    epochs: np.ndarray, values: np.ndarray, rel_tol: float = 0.1, tail: float = TAIL, window: int = WINDOW
+    epochs: np.ndarray, values: np.ndarray, rel_tol: float = DOUBLING_TOL, window: int = WINDOW
 ) -> int | None:
-    """The first recorded epoch from which the curve, smoothed by a running median of ``window``
-    records, stays within ``rel_tol`` of its final level (never again above ``(1 + rel_tol)``
-    times it); None if even its last record is above that band: it does not settle in the run."""
-    epochs, smooth = np.asarray(epochs), running_median(values, window)
-    above = np.nonzero(smooth > (1 + rel_tol) * final_level(smooth, tail))[0]
+    """The first recorded epoch from which training twice as long never cuts the smoothed curve
+    by more than ``rel_tol`` (``doubling_gain`` at most ``rel_tol`` there and at every later
+    epoch it can judge); None if even the last epoch it can judge (half the run) gains more: the
+    curve does not settle within what the run can tell."""
+    judged, gain = doubling_gain(epochs, values, window)
+    if len(judged) == 0:
+        raise ValueError(f"a run of {int(np.max(epochs))} epochs is too short to judge its settling")
+    above = np.nonzero(gain > rel_tol)[0]
     if len(above) == 0:
-        return int(epochs[0])
-    return None if above[-1] == len(epochs) - 1 else int(epochs[above[-1] + 1])
+        return int(judged[0])
+    return None if above[-1] == len(judged) - 1 else int(judged[above[-1] + 1])
 
 
 def crossing_epoch(epochs: np.ndarray, values: np.ndarray, threshold: float, window: int = WINDOW) -> float:
@@ -61,17 +87,33 @@ def crossing_epoch(epochs: np.ndarray, values: np.ndarray, threshold: float, win
     return float(epochs[i - 1] + (epochs[i] - epochs[i - 1]) * (above - np.log(threshold)) / (above - below))
 
 
-def gap_closed(start: float, value: float, floor: float) -> float:
-    """The share of the gap between a curve's first value ``start`` and the noise floor that
-    ``value`` has closed: 0 at the start, 1 at the floor (negative if the curve rose, above 1
-    below the floor); nan if the curve started at or below the floor, where there is no gap."""
-    return float((start - value) / (start - floor)) if start > floor else float("nan")
+def floor_band(ratios: Sequence[float], quantile: float = BAND_QUANTILE) -> float:
+    """The largest multiple of the noise floor that real samples reach by chance: the ``quantile``
+    of ``ratios``, each a third real sample's distance to a reference over a second one's."""
+    ratios = np.asarray(ratios, dtype=float)
+    if len(ratios) < 2 or not np.all(ratios > 0):
+        raise ValueError(f"floor_band needs two positive ratios at least, got {ratios}")
+    return float(np.quantile(ratios, quantile))
 
 
-def match_grade(start: float, value: float, floor: float, close: float = CLOSE, most: float = MOST) -> str:
-    """The results chapter's grade of a distance ``value``, one of GRADES: the first if it is within
-    ``close`` of the noise floor (at most ``(1 + close)`` times it), the second if it has closed at
-    least ``most`` of the gap from the curve's first value ``start`` to the floor, else the third."""
-    if value <= (1 + close) * floor:
-        return GRADES[0]
-    return GRADES[1] if gap_closed(start, value, floor) >= most else GRADES[2]
+def match_grade(ratio: float, band: float, edges: Sequence[float] = EDGES) -> str:
+    """The results chapter's grade of a distance that is ``ratio`` times the noise floor, one of
+    GRADES: the first up to ``band`` (``floor_band``), then up to each of ``edges`` in turn."""
+    for grade, edge in zip(GRADES, (band, *edges)):
+        if ratio <= edge:
+            return grade
+    return GRADES[-1]
+
+
+def count_verdict(hits: Sequence[bool], every: str, none: str, some: str) -> str:
+    """A verdict over runs from whether each run bears out a claim: ``every`` if all do,
+    ``none`` if none does, else ``some`` with ``{k}`` and ``{n}`` filled in."""
+    hits = [bool(h) for h in hits]
+    k, n = sum(hits), len(hits)
+    return every if k == n else none if k == 0 else some.format(k=k, n=n)
+
+
+def verdict_kind(hits: Sequence[bool]) -> str:
+    """Which of ``count_verdict``'s three cases ``hits`` falls in: "every", "none" or "some". A
+    verdict stands when leaving any one run out keeps its case."""
+    return count_verdict(hits, "every", "none", "some")
