@@ -14,6 +14,7 @@ from vaebook.convergence import (
     final_level,
     floor_band,
     match_grade,
+    median_curve,
     running_median,
     settling_epoch,
     verdict_kind,
@@ -75,6 +76,22 @@ def test_one_spike_does_not_decide_a_run():
     # Unsmoothed, the last epoch's dip reads as a 75% gain from epoch 500: the run never settles.
     assert settling_epoch(epochs, values, window=1) is None
     assert running_median(values, 5)[79] == pytest.approx(clean[79], rel=0.01)
+
+
+def test_the_median_curve_of_runs_that_wander_is_their_common_trend():
+    # Five runs: the decay, and the decay times 1 +- w for two slow waves w (up to 20% over cycles
+    # of 200 and 330 epochs), one of them with a spike besides. Epoch by epoch the median of the
+    # five is the decay itself, so it settles where the decay does; the wandering runs do not.
+    epochs = np.arange(10, 2001, 10)
+    waves = [0.2 * np.sin(2 * np.pi * epochs / period) for period in (200, 330)]
+    runs = [(epochs, decay(epochs))] + [(epochs, decay(epochs) * (1 + s * w)) for w in waves for s in (1, -1)]
+    runs[1][1][epochs == 1450] *= 5  # where its wave is at its crest: still the run above the decay
+    typical = median_curve(runs)
+    assert np.array_equal(typical[0], epochs) and np.allclose(typical[1], decay(epochs))
+    assert settling_epoch(*typical) == 220
+    assert all(settling_epoch(*r) != 220 for r in runs[1:])
+    with pytest.raises(ValueError, match="same epochs"):
+        median_curve([(epochs, epochs), (epochs[:-1], epochs[:-1])])
 
 
 def test_a_run_too_short_to_double_cannot_be_judged():

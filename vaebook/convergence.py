@@ -23,6 +23,7 @@ GRADES = (
 EDGES = (2.0, 5.0)
 QUITE_WELL = 2.0  # "match quite well": at most twice the floor (the first two grades)
 BAND_QUANTILE = 0.95
+BAND_DRAWS = 100  # draws of three real samples that the band is read from
 # The convergence chapter's tolerance: a run has settled once training twice as long, from any
 # later epoch, cuts its smoothed distance by at most this share.
 DOUBLING_TOL = 0.1
@@ -40,6 +41,15 @@ def running_median(values: np.ndarray, window: int = WINDOW) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     half = window // 2
     return np.array([np.median(values[max(0, i - half) : i + half + 1]) for i in range(len(values))])
+
+
+def median_curve(curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The median, epoch by epoch, of runs' (epochs, values) curves recorded at the same epochs:
+    a configuration's typical curve, on which one run's wander or spike weighs little."""
+    epochs = np.asarray(curves[0][0])
+    if any(not np.array_equal(np.asarray(e), epochs) for e, _ in curves):
+        raise ValueError("the curves must be recorded at the same epochs")
+    return epochs, np.median([np.asarray(v, dtype=float) for _, v in curves], axis=0)
 
 
 def doubling_gain(
