@@ -24,9 +24,12 @@ EDGES = (2.0, 5.0)
 QUITE_WELL = 2.0  # "match quite well": at most twice the floor (the first two grades)
 BAND_QUANTILE = 0.95
 BAND_DRAWS = 100  # draws of three real samples that the band is read from
-# The convergence chapter's tolerance: a run has settled once training twice as long, from any
-# later epoch, cuts its smoothed distance by at most this share.
+# The convergence chapter's tolerance: a curve has settled by epoch e once, from e on, it falls by
+# at most this share per doubling of the training; each epoch's rate is read over a window one
+# doubling wide around it, of at least MIN_RECORDS records.
 DOUBLING_TOL = 0.1
+MIN_RECORDS = 3
+SQRT2 = float(np.sqrt(2))
 
 
 def final_level(values: np.ndarray, tail: float = TAIL) -> float:
@@ -52,33 +55,55 @@ def median_curve(curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.nd
     return epochs, np.median([np.asarray(v, dtype=float) for _, v in curves], axis=0)
 
 
-def doubling_gain(
-    epochs: np.ndarray, values: np.ndarray, window: int = WINDOW
-) -> tuple[np.ndarray, np.ndarray]:
-    """(e, g): for each recorded epoch e whose double 2e the run reaches, the share by which
-    training on to epoch 2e cuts the curve smoothed by a running median of ``window`` records,
-    g = 1 - m(2e) / m(e) (m(2e) interpolated linearly in log epoch and log distance between
-    records). It reads the curve up to 2e only, never the run's end; negative where it rose."""
-    epochs, smooth = np.asarray(epochs, dtype=float), running_median(values, window)
-    judged = 2 * epochs <= epochs[-1]
-    doubled = np.exp(np.interp(np.log(2 * epochs[judged]), np.log(epochs), np.log(smooth)))
-    return epochs[judged].astype(int), 1 - doubled / smooth[judged]
+def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """The median of the slopes between every pair of points with distinct x (Theil 1950, Sen
+    1968): a line's slope that a few outlying points cannot move."""
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    return float(np.median((y[j] - y[i])[dx != 0] / dx[dx != 0]))
 
 
-def settling_epoch(
-    epochs: np.ndarray, values: np.ndarray, rel_tol: float = DOUBLING_TOL, window: int = WINDOW
-) -> int | None:
-    """The first recorded epoch from which training twice as long never cuts the smoothed curve
-    by more than ``rel_tol`` (``doubling_gain`` at most ``rel_tol`` there and at every later
-    epoch it can judge); None if even the last epoch it can judge (half the run) gains more: the
-    curve does not settle within what the run can tell."""
-    judged, gain = doubling_gain(epochs, values, window)
+def doubling_gain(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(e, g): for each recorded epoch e, the share by which the curve falls per doubling of the
+    training around e, g = 1 - 2^b, b the Theil-Sen slope (the median of the slopes between
+    pairs of records, robust to a spike) of log value against log epoch over the records in
+    ``[e / sqrt 2, e sqrt 2]``, a window one doubling wide. Only epochs whose window lies within
+    the records and holds MIN_RECORDS of them are judged; g is negative where the curve rose."""
+    epochs, values = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+    judged, gains = [], []
+    for e in epochs[(epochs / SQRT2 >= epochs[0]) & (epochs * SQRT2 <= epochs[-1])]:
+        inside = (epochs >= e / SQRT2) & (epochs <= e * SQRT2)
+        if inside.sum() >= MIN_RECORDS:
+            judged.append(int(e))
+            gains.append(1 - 2 ** theil_sen_slope(np.log(epochs[inside]), np.log(values[inside])))
+    return np.array(judged, dtype=int), np.array(gains)
+
+
+def settling_epoch(epochs: np.ndarray, values: np.ndarray, rel_tol: float = DOUBLING_TOL) -> int | None:
+    """The first judged epoch e from which the curve falls by at most ``rel_tol`` per doubling of
+    the training (``doubling_gain``) at every later epoch the records can judge, for a doubling
+    at least: 2e must be judged too, so that a lull of a few records is not taken for a plateau.
+    None if no epoch up to ``settling_limit`` qualifies. The rule never reads a level at the run's
+    end, so a curve that settles settles at the same epoch in a longer run; only a later fall,
+    which a longer run shows, moves it."""
+    judged, gain = doubling_gain(epochs, values)
     if len(judged) == 0:
         raise ValueError(f"a run of {int(np.max(epochs))} epochs is too short to judge its settling")
-    above = np.nonzero(gain > rel_tol)[0]
-    if len(above) == 0:
-        return int(judged[0])
-    return None if above[-1] == len(judged) - 1 else int(judged[above[-1] + 1])
+    later_above = np.maximum.accumulate((gain > rel_tol)[::-1])[::-1]  # a fall too fast, from e on
+    for i, e in enumerate(judged):
+        if 2 * e > judged[-1]:
+            return None
+        if not later_above[i]:
+            return int(e)
+    return None
+
+
+def settling_limit(epochs: np.ndarray) -> int | None:
+    """The last epoch ``settling_epoch`` can date in a run recorded at ``epochs`` (about the run's
+    length / (2 sqrt 2)); None if it can date none."""
+    judged, _ = doubling_gain(epochs, np.ones(len(epochs)))
+    datable = judged[2 * judged <= (judged[-1] if len(judged) else 0)]
+    return int(datable[-1]) if len(datable) else None
 
 
 def crossing_epoch(epochs: np.ndarray, values: np.ndarray, threshold: float, window: int = WINDOW) -> float:

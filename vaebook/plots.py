@@ -460,8 +460,8 @@ def settling_curves(
 ) -> Figure:
     """Left, each group's runs (``curves``: label -> [(epochs, values), ...]) as the median over
     its runs with their lowest and highest around it, on a log scale; right, the share by which
-    training twice as long cuts the median curve, from each epoch (``gains``: label -> (epochs,
-    gains)), with the tolerance ``tol`` dashed, a dot where the group settles (``settled``: label
+    the median curve falls per doubling of the training around each epoch (``gains``: label ->
+    (epochs, gains)), with the tolerance ``tol`` dashed, a dot where the group settles (``settled``: label
     -> epoch, or None: no dot) and the ``claimed`` epoch dotted. Epochs on linear axes, one colour
     per group."""
     fig = _figure(3.6)
@@ -483,7 +483,7 @@ def settling_curves(
         _thousands(ax.xaxis)
     left.set(xlabel="epoch", ylabel="distance to a real sample,\n× the noise floor (median, range)")
     _log(left, "y")
-    right.set(xlabel="epoch e", ylabel="share cut by training on\nfrom epoch e to 2e")
+    right.set(xlabel="epoch", ylabel="fall of the median curve\nper doubling of the training")
     right.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0%}"))
     handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     labels = left.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
