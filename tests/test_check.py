@@ -245,7 +245,7 @@ def test_a_parameter_that_flips_the_published_verdict_fails_the_check(tmp_path, 
     distances, which the band does not touch; no assert of the chapter fires either way."""
     monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "cache"))  # both load the same small runs
     monkeypatch.setenv("VAEBOOK_WORKERS", "1")  # the kernel trains its runs itself
-    small = {**SMALL, "claimed_epoch": 10, "seeds": 2}
+    small = {**SMALL, "claimed_epoch": 10, "seeds": 2, "script_seeds": 0, "epochs": 60}
     published = execute("06_convergence", tmp_path / "published", **small, rel_tol=100.0)
     rerun = execute("06_convergence", tmp_path / "rerun", **small, rel_tol=1e-6)
     assert (glued_values(published)["verdict"], glued_values(rerun)["verdict"]) == ("holds", "does not hold")

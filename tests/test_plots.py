@@ -219,9 +219,15 @@ def _all_figures() -> dict:
         "latent_grid": plots.latent_grid(real[: len(grid)], grid, real),
         "spread_curves": plots.spread_curves(curves, "distance to a real sample", 0.05, 0.1),
         "settling_curves": plots.settling_curves(
-            {"seed 0": (epochs, np.linspace(3, 1, 25)), "seed 1": (epochs, np.linspace(4, 1.2, 25))},
-            {"seed 0": 200, "seed 1": None},
-            1.1,
+            {"a": [(epochs, np.linspace(3, 1, 25) * s) for s in (1, 1.2)], "b": [(epochs, 4 - epochs / 125)]},
+            {"a": (epochs[:12], np.linspace(0.3, 0.05, 12)), "b": (epochs[:12], np.full(12, 0.2))},
+            {"a": 70, "b": None},
+            0.1,
+            200,
+        ),
+        "floor_multiples": plots.floor_multiples(
+            {"a": [(epochs, 20 - epochs / 14)], "b": [(epochs, np.linspace(9, 3, 25) * s) for s in (1, 1.1)]},
+            {"band": 1.4, "twice": 2.0, "five times": 5.0},
             200,
         ),
         "threshold_epochs": plots.threshold_epochs({"a": [10.0, 20.0, np.inf], "b": [np.inf]}, limit=30),
@@ -418,20 +424,30 @@ def test_a_figure_looks_the_same_whatever_the_caller_s_matplotlib_settings():
         assert both() == plain
 
 
-def test_the_settling_curves_mark_where_each_run_settles(figures):
-    (ax,) = figures["settling_curves"].axes
-    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
-    at = 3 - 2 * 19 / 24  # seed 0's value at epoch 200, the 20th of 25 evenly spaced records
-    assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in dots] == [(200, pytest.approx(at))]
+def test_the_settling_curves_mark_where_each_group_settles(figures):
+    left, right = figures["settling_curves"].axes
+    dots = [line for line in right.get_lines() if line.get_marker() == "o"]
+    at = 0.3 - 6 * 0.25 / 11  # group a's gain at epoch 70, the 7th of 12 evenly spaced records
+    assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in dots] == [(70, pytest.approx(at))]
+    # the median of group a's two runs, 1.1 times the first, between their lowest and highest
+    (median, _) = [line for line in left.get_lines() if len(line.get_xdata()) == 25][:2]
+    assert np.allclose(median.get_ydata(), np.linspace(3, 1, 25) * 1.1)
     labels = [text.get_text() for text in figures["settling_curves"].legends[0].get_texts()]
-    assert "seed 1 (not settled)" in labels and "seed 0" in labels
+    assert labels[:2] == ["a: 2 runs", "b: 1 runs"] and "tolerance, 10%" in labels
+
+
+def test_the_floor_multiples_name_the_grades_edges(figures):
+    (ax,) = figures["floor_multiples"].axes
+    assert {t.get_text() for t in ax.texts} == {"band", "twice", "five times"}
+    edges = [line for line in ax.lines if line.get_transform() == ax.get_yaxis_transform()]
+    assert sorted(line.get_ydata()[0] for line in edges) == [1.4, 2, 5]
 
 
 def test_red_blue_and_orange_mean_the_roll_the_reconstructions_and_the_prior_samples_only(figures):
     """Figures of designs, seeds and ways of training draw their groups in other colours, so that a
     colour means one thing throughout the book (reference lines, axhline and axvline, aside)."""
     reserved = {to_hex(c) for c in (plots.REAL, plots.GENERATED, plots.PRIOR)}
-    for name in ("spread_curves", "settling_curves", "threshold_epochs", "log_comparison"):
+    for name in ("spread_curves", "settling_curves", "threshold_epochs", "log_comparison", "floor_multiples"):
         drawn = set()
         for ax in figures[name].axes:
             reference = (ax.get_xaxis_transform(), ax.get_yaxis_transform())

@@ -3,6 +3,7 @@ sweep on verdicts whose answers are known."""
 
 import itertools
 
+import numpy as np
 import pytest
 
 from vaebook import robustness
@@ -67,3 +68,23 @@ def test_threshold_sweep_names_where_the_verdict_flips():
     sweep = robustness.threshold_sweep([0.05, 0.1, 0.2, 0.5], lambda band: band >= 0.2)
     assert sweep == [(0.05, False), (0.1, False), (0.2, True), (0.5, True)]
     assert robustness.flips(sweep) == [(0.1, 0.2)]
+
+
+def test_a_paired_difference_of_one_sign_has_the_smallest_exact_p():
+    # Ten differences of one sign: only flipping none or all of them reaches so large a mean.
+    a, b = [1.5 + i for i in range(10)], [0.0] * 10
+    mean, low, high, p = robustness.paired_difference(a, b)
+    assert p == pytest.approx(2 / 2**10) and mean == pytest.approx(6.0)
+    # The t interval, from its definition: mean -/+ t(0.975, 9) s / sqrt(10), t(0.975, 9) = 2.2622
+    s = np.std(a, ddof=1)
+    assert (low, high) == pytest.approx((6.0 - 2.2622 * s / 10**0.5, 6.0 + 2.2622 * s / 10**0.5), abs=1e-3)
+
+
+def test_a_paired_difference_of_equal_sizes_is_a_sign_test():
+    # Equal magnitudes: the flips' mean is 2K - n over n, K binomial(n, 1/2), so the p-value is the
+    # two-sided binomial tail of 8 of 10: 2 (C(10,8) + C(10,9) + C(10,10)) / 2^10.
+    d = np.array([1.0, 1, 1, -1, 1, 1, 1, -1, 1, 1])
+    assert robustness.paired_difference(d, np.zeros(10))[3] == pytest.approx(2 * (45 + 10 + 1) / 1024)
+    assert robustness.paired_difference(d, d)[3] == 1.0  # no difference at all
+    with pytest.raises(ValueError, match="two pairs"):
+        robustness.paired_difference([1.0], [0.0])

@@ -1,7 +1,9 @@
-"""How far has a distance curve come, and when does it settle? The rules that the results,
-convergence and design chapters state before their numbers."""
+"""How close is a distance curve to the floor, and when does it settle? The rules that the
+results, convergence and design chapters state before their numbers."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -9,13 +11,25 @@ import numpy as np
 # the median of its last TAIL share of records.
 WINDOW = 5
 TAIL = 0.1
-# The results chapter's grades of a match, from a curve's first value down to the noise floor,
-# each named for what it says: within CLOSE of the floor, "as close as a second sample"; at least
-# MOST of the gap from the first value to the floor closed, "most of the way"; else "less than
-# half the way".
-CLOSE = 0.1
-MOST = 0.5
-GRADES = ("as close as a second sample", "most of the way", "less than half the way")
+# The results chapter's grades of a match, on the distance as a multiple of the noise floor at the
+# same sample size (1: as close as a second real sample). The first grade's edge is what a third
+# real sample reaches by chance (``floor_band``); the others are twice and five times the floor.
+GRADES = (
+    "as close as a second sample",
+    "within twice the floor",
+    "within five times the floor",
+    "more than five times the floor",
+)
+EDGES = (2.0, 5.0)
+QUITE_WELL = 2.0  # "match quite well": at most twice the floor (the first two grades)
+BAND_QUANTILE = 0.95
+BAND_DRAWS = 100  # draws of three real samples that the band is read from
+# The convergence chapter's tolerance: a curve has settled by epoch e once, from e on, it falls by
+# at most this share per doubling of the training; each epoch's rate is read over a window one
+# doubling wide around it, of at least MIN_RECORDS records.
+DOUBLING_TOL = 0.1
+MIN_RECORDS = 3
+SQRT2 = float(np.sqrt(2))
 
 
 def final_level(values: np.ndarray, tail: float = TAIL) -> float:
@@ -32,17 +46,64 @@ def running_median(values: np.ndarray, window: int = WINDOW) -> np.ndarray:
     return np.array([np.median(values[max(0, i - half) : i + half + 1]) for i in range(len(values))])
 
 
-def settling_epoch(
-    epochs: np.ndarray, values: np.ndarray, rel_tol: float = 0.1, tail: float = TAIL, window: int = WINDOW
-) -> int | None:
-    """The first recorded epoch from which the curve, smoothed by a running median of ``window``
-    records, stays within ``rel_tol`` of its final level (never again above ``(1 + rel_tol)``
-    times it); None if even its last record is above that band: it does not settle in the run."""
-    epochs, smooth = np.asarray(epochs), running_median(values, window)
-    above = np.nonzero(smooth > (1 + rel_tol) * final_level(smooth, tail))[0]
-    if len(above) == 0:
-        return int(epochs[0])
-    return None if above[-1] == len(epochs) - 1 else int(epochs[above[-1] + 1])
+def median_curve(curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The median, epoch by epoch, of runs' (epochs, values) curves recorded at the same epochs:
+    a configuration's typical curve, on which one run's wander or spike weighs little."""
+    epochs = np.asarray(curves[0][0])
+    if any(not np.array_equal(np.asarray(e), epochs) for e, _ in curves):
+        raise ValueError("the curves must be recorded at the same epochs")
+    return epochs, np.median([np.asarray(v, dtype=float) for _, v in curves], axis=0)
+
+
+def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """The median of the slopes between every pair of points with distinct x (Theil 1950, Sen
+    1968): a line's slope that a few outlying points cannot move."""
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    return float(np.median((y[j] - y[i])[dx != 0] / dx[dx != 0]))
+
+
+def doubling_gain(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(e, g): for each recorded epoch e, the share by which the curve falls per doubling of the
+    training around e, g = 1 - 2^b, b the Theil-Sen slope (the median of the slopes between
+    pairs of records, robust to a spike) of log value against log epoch over the records in
+    ``[e / sqrt 2, e sqrt 2]``, a window one doubling wide. Only epochs whose window lies within
+    the records and holds MIN_RECORDS of them are judged; g is negative where the curve rose."""
+    epochs, values = np.asarray(epochs, dtype=float), np.asarray(values, dtype=float)
+    judged, gains = [], []
+    for e in epochs[(epochs / SQRT2 >= epochs[0]) & (epochs * SQRT2 <= epochs[-1])]:
+        inside = (epochs >= e / SQRT2) & (epochs <= e * SQRT2)
+        if inside.sum() >= MIN_RECORDS:
+            judged.append(int(e))
+            gains.append(1 - 2 ** theil_sen_slope(np.log(epochs[inside]), np.log(values[inside])))
+    return np.array(judged, dtype=int), np.array(gains)
+
+
+def settling_epoch(epochs: np.ndarray, values: np.ndarray, rel_tol: float = DOUBLING_TOL) -> int | None:
+    """The first judged epoch e from which the curve falls by at most ``rel_tol`` per doubling of
+    the training (``doubling_gain``) at every later epoch the records can judge, for a doubling
+    at least: 2e must be judged too, so that a lull of a few records is not taken for a plateau.
+    None if no epoch up to ``settling_limit`` qualifies. The rule never reads a level at the run's
+    end, so a curve that settles settles at the same epoch in a longer run; only a later fall,
+    which a longer run shows, moves it."""
+    judged, gain = doubling_gain(epochs, values)
+    if len(judged) == 0:
+        raise ValueError(f"a run of {int(np.max(epochs))} epochs is too short to judge its settling")
+    later_above = np.maximum.accumulate((gain > rel_tol)[::-1])[::-1]  # a fall too fast, from e on
+    for i, e in enumerate(judged):
+        if 2 * e > judged[-1]:
+            return None
+        if not later_above[i]:
+            return int(e)
+    return None
+
+
+def settling_limit(epochs: np.ndarray) -> int | None:
+    """The last epoch ``settling_epoch`` can date in a run recorded at ``epochs`` (about the run's
+    length / (2 sqrt 2)); None if it can date none."""
+    judged, _ = doubling_gain(epochs, np.ones(len(epochs)))
+    datable = judged[2 * judged <= (judged[-1] if len(judged) else 0)]
+    return int(datable[-1]) if len(datable) else None
 
 
 def crossing_epoch(epochs: np.ndarray, values: np.ndarray, threshold: float, window: int = WINDOW) -> float:
@@ -61,17 +122,33 @@ def crossing_epoch(epochs: np.ndarray, values: np.ndarray, threshold: float, win
     return float(epochs[i - 1] + (epochs[i] - epochs[i - 1]) * (above - np.log(threshold)) / (above - below))
 
 
-def gap_closed(start: float, value: float, floor: float) -> float:
-    """The share of the gap between a curve's first value ``start`` and the noise floor that
-    ``value`` has closed: 0 at the start, 1 at the floor (negative if the curve rose, above 1
-    below the floor); nan if the curve started at or below the floor, where there is no gap."""
-    return float((start - value) / (start - floor)) if start > floor else float("nan")
+def floor_band(ratios: Sequence[float], quantile: float = BAND_QUANTILE) -> float:
+    """The largest multiple of the noise floor that real samples reach by chance: the ``quantile``
+    of ``ratios``, each a third real sample's distance to a reference over a second one's."""
+    ratios = np.asarray(ratios, dtype=float)
+    if len(ratios) < 2 or not np.all(ratios > 0):
+        raise ValueError(f"floor_band needs two positive ratios at least, got {ratios}")
+    return float(np.quantile(ratios, quantile))
 
 
-def match_grade(start: float, value: float, floor: float, close: float = CLOSE, most: float = MOST) -> str:
-    """The results chapter's grade of a distance ``value``, one of GRADES: the first if it is within
-    ``close`` of the noise floor (at most ``(1 + close)`` times it), the second if it has closed at
-    least ``most`` of the gap from the curve's first value ``start`` to the floor, else the third."""
-    if value <= (1 + close) * floor:
-        return GRADES[0]
-    return GRADES[1] if gap_closed(start, value, floor) >= most else GRADES[2]
+def match_grade(ratio: float, band: float, edges: Sequence[float] = EDGES) -> str:
+    """The results chapter's grade of a distance that is ``ratio`` times the noise floor, one of
+    GRADES: the first up to ``band`` (``floor_band``), then up to each of ``edges`` in turn."""
+    for grade, edge in zip(GRADES, (band, *edges)):
+        if ratio <= edge:
+            return grade
+    return GRADES[-1]
+
+
+def count_verdict(hits: Sequence[bool], every: str, none: str, some: str) -> str:
+    """A verdict over runs from whether each run bears out a claim: ``every`` if all do,
+    ``none`` if none does, else ``some`` with ``{k}`` and ``{n}`` filled in."""
+    hits = [bool(h) for h in hits]
+    k, n = sum(hits), len(hits)
+    return every if k == n else none if k == 0 else some.format(k=k, n=n)
+
+
+def verdict_kind(hits: Sequence[bool]) -> str:
+    """Which of ``count_verdict``'s three cases ``hits`` falls in: "every", "none" or "some". A
+    verdict stands when leaving any one run out keeps its case."""
+    return count_verdict(hits, "every", "none", "some")

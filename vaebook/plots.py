@@ -452,28 +452,42 @@ def spread_curves(
 
 @_styled()
 def settling_curves(
-    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    curves: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+    gains: dict[str, tuple[np.ndarray, np.ndarray]],
     settled: dict[str, int | None],
-    band: float,
+    tol: float,
     claimed: int,
 ) -> Figure:
-    """Each run's smoothed distance as a multiple of its own final level (``curves``: label ->
-    (epochs, values)), a dot where it settles (``settled``: label -> epoch, or None: no dot);
-    the band's upper edge ``band`` dashed, the ``claimed`` epoch dotted; both axes on log scales."""
-    fig = _figure(3.8)
-    ax = fig.add_subplot()
-    for color, (label, (epochs, values)) in zip(_others(len(curves)), curves.items()):
+    """Left, each group's runs (``curves``: label -> [(epochs, values), ...]) as the median over
+    its runs with their lowest and highest around it, on a log scale; right, the share by which
+    the median curve falls per doubling of the training around each epoch (``gains``: label ->
+    (epochs, gains)), with the tolerance ``tol`` dashed, a dot where the group settles (``settled``: label
+    -> epoch, or None: no dot) and the ``claimed`` epoch dotted. Epochs on linear axes, one colour
+    per group."""
+    fig = _figure(3.6)
+    left, right = fig.subplots(1, 2)
+    for color, (label, runs) in zip(_others(len(curves)), curves.items()):
+        epochs, values = runs[0][0], np.stack([v for _, v in runs])
+        left.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.18, lw=0)
+        left.plot(epochs, np.median(values, axis=0), color=color, lw=1.2, label=f"{label}: {len(runs)} runs")
+        at, gain = gains[label]
+        right.plot(at, gain, color=color, lw=1.2)
         epoch = settled.get(label)
-        ax.plot(epochs, values, color=color, lw=1, label=label if epoch else f"{label} (not settled)")
         if epoch is not None:
-            at = int(np.flatnonzero(epochs == epoch)[0])
-            ax.plot(epochs[at], values[at], "o", color=color, ms=7, mec="white", mew=1, zorder=3)
-    ax.axhline(band, color="0.3", ls="--", lw=1, label="the band's upper edge")
-    ax.axvline(claimed, color=REAL, ls=":", lw=1.2, label=f"epoch {claimed:,}")
-    ax.set(xlabel="epoch", ylabel="smoothed distance to a real sample\nas a multiple of its final level")
-    _log(ax, "x")
-    _log(ax, "y")
-    fig.legend(loc="outside right upper")
+            i = int(np.flatnonzero(at == epoch)[0])
+            right.plot(at[i], gain[i], "o", color=color, ms=7, mec="white", mew=1, zorder=3)
+    right.axhline(tol, color="0.3", ls="--", lw=1, label=f"tolerance, {tol:.0%}")
+    for ax in (left, right):
+        ax.axvline(claimed, color=REAL, ls=":", lw=1.2, label=f"epoch {claimed:,}" if ax is right else None)
+        ax.set_xlim(0, None)
+        _thousands(ax.xaxis)
+    left.set(xlabel="epoch", ylabel="distance to a real sample,\n× the noise floor (median, range)")
+    _log(left, "y")
+    right.set(xlabel="epoch", ylabel="fall of the median curve\nper doubling of the training")
+    right.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0%}"))
+    handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    labels = left.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(handles))
     return fig
 
 
@@ -708,3 +722,31 @@ def html_figure(fig: go.Figure, div_id: str) -> HTMLFigure:
         config={"displaylogo": False, "responsive": True},
     )
     return HTMLFigure(html, div_id)
+
+
+@_styled()
+def floor_multiples(
+    groups: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+    edges: dict[str, float],
+    mark_epoch: int,
+) -> Figure:
+    """Each run's distance to a real sample as a multiple of its noise floor against the epoch,
+    one colour per group of runs (``groups``: label -> [(epochs, multiples), ...]); the grades'
+    edges (``edges``: label -> multiple) as grey lines named at the right, ``mark_epoch``
+    dotted; both axes on log scales."""
+    fig = _figure(3.8)
+    ax = fig.add_subplot()
+    for color, (label, curves) in zip(_others(len(groups)), groups.items()):
+        for i, (epochs, values) in enumerate(curves):
+            name = f"{label}: {len(curves)} runs" if i == 0 else None
+            ax.plot(epochs, values, color=color, lw=0.9, alpha=0.75, label=name)
+    for (label, value), style in zip(edges.items(), (":", "--", "-.")):
+        ax.axhline(value, color="0.3", ls=style, lw=1)
+        ax.annotate(label, (1, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8.5)  # fmt: skip
+    ax.axvline(mark_epoch, color=REAL, ls=":", lw=1.2, label=f"epoch {mark_epoch:,}")
+    ax.set(xlabel="epoch", ylabel="distance to a real sample\nas a multiple of the noise floor")
+    _log(ax, "x")
+    _log(ax, "y")
+    fig.legend(loc="outside upper center", ncols=len(groups) + 1)
+    return fig

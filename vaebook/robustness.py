@@ -1,11 +1,15 @@
 """How firmly a verdict stands: Holm's correction for a family of tests, the verdict with each
-seed left out, and the verdict over a grid of thresholds. The chapters state a rule before its
-numbers; these say whether the rule's answer moves with what it should not depend on."""
+seed left out, the verdict over a grid of thresholds, and the exact test of a paired difference.
+The chapters state a rule before its numbers; these say whether the rule's answer moves with
+what it should not depend on."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
+
+import numpy as np
+from scipy import stats
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -55,3 +59,22 @@ def threshold_sweep(thresholds: Sequence[float], verdict: Callable[[float], V]) 
 def flips(sweep: Sequence[tuple[float, V]]) -> list[tuple[float, float]]:
     """The neighbouring thresholds of a ``threshold_sweep`` between which the verdict changes."""
     return [(a, b) for (a, va), (b, vb) in zip(sweep, sweep[1:]) if va != vb]
+
+
+def paired_difference(
+    a: Sequence[float], b: Sequence[float], level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """How ``a`` and ``b``, paired item by item (each seed's run scored both ways), differ:
+    (mean of a - b, the ``level`` t interval of that mean, the exact two-sided p-value of the
+    sign-flip test that the differences are symmetric about 0: the share of the 2^n ways of
+    flipping their signs that give a mean at least as far from 0)."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if d.ndim != 1 or len(d) < 2:
+        raise ValueError(f"a paired difference needs two pairs at least, got {len(d)}")
+    mean, half = float(d.mean()), float(stats.t.ppf((1 + level) / 2, len(d) - 1) * stats.sem(d))
+    if not np.any(d):
+        return 0.0, 0.0, 0.0, 1.0
+    test = stats.permutation_test(
+        (d,), np.mean, permutation_type="samples", n_resamples=np.inf, alternative="two-sided"
+    )
+    return mean, mean - half, mean + half, float(test.pvalue)
