@@ -185,6 +185,7 @@ def test_a_folder_in_the_run_file_s_place_is_moved_aside(trained):
     run, _ = trained
     run_file = RunFile.of(TINY)
     (run_file.path / "inside").mkdir(parents=True)
+    run_file.path.with_name(run_file.path.name + ".damaged").write_text("an older damaged file")
     with pytest.warns(DamagedRunFile, match="a folder stands in its place"):
         assert train(TINY, progress=False) == run
     assert (run_file.path.with_name(run_file.path.name + ".damaged") / "inside").is_dir()

@@ -98,17 +98,17 @@ def test_corrupted_cache_is_detected_and_recomputed(damage):
     assert b.seconds > 0 and a == b
 
 
-def interrupt_once(monkeypatch, owner, name: str, before: bool = True):
-    """Make ``owner.name`` raise KeyboardInterrupt (as Ctrl-C does) on its second call: before
-    the call runs, or just after it returns."""
+def interrupt_once(monkeypatch, owner, name: str, before: bool = True, call: int = 2):
+    """Make ``owner.name`` raise KeyboardInterrupt (as Ctrl-C does) on its ``call``-th call:
+    before the call runs, or just after it returns."""
     original, calls = getattr(owner, name), []
 
     def hooked(*args, **kwargs):
         calls.append(name)
-        if len(calls) == 2 and before:
+        if len(calls) == call and before:
             raise KeyboardInterrupt
         result = original(*args, **kwargs)
-        if len(calls) == 2:
+        if len(calls) == call:
             raise KeyboardInterrupt
         return result
 
@@ -139,6 +139,14 @@ def test_ctrl_c_keeps_a_checkpoint_and_the_run_resumes_to_the_bit(owner, name, b
     assert resumed.seconds > 0 and not run_file.checkpoint_path.exists()
     with redirected(tmp_path / "clean"):
         assert resumed == train(config, progress=False)  # every array, the evaluations included
+
+
+def test_ctrl_c_before_the_first_epoch_ends_keeps_nothing():
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(TrainingInterrupted) as raised:
+        interrupt_once(patch, EpochLoop, "train", call=1)
+        train(SMALL, progress=False)
+    assert str(raised.value) == "interrupted before the first of 30 epochs ended: nothing was kept"
+    assert not list(RunFile.of(SMALL).path.parent.glob("*.npz"))
 
 
 @pytest.mark.integration

@@ -84,8 +84,10 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError) and err.filename is None:
+            err.filename = str(path)  # a full disk names no file: the one being written
         raise
 
 
@@ -195,6 +197,8 @@ def set_aside(path: Path, reason: object) -> Path:
     target = path.with_name(path.name + ".damaged")
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
     os.replace(path, target)
     warnings.warn(
         f"vaebook: the cache file {path} is unreadable ({reason}); it is moved to {target.name} and "

@@ -49,14 +49,17 @@ class TrainingDiverged(VaebookError, RuntimeError):
 
 
 class TrainingInterrupted(VaebookError, KeyboardInterrupt):
-    """Training was interrupted (Ctrl-C) after its state was checkpointed: the same call resumes
-    it. A ``KeyboardInterrupt`` too, so that what stops on Ctrl-C still stops."""
+    """Training was interrupted (Ctrl-C) after its state was checkpointed (unless no epoch had
+    ended): the same call resumes it. A ``KeyboardInterrupt`` too, so that what stops on Ctrl-C
+    still stops."""
 
     def __init__(self, epoch: int, epochs: int) -> None:
-        super().__init__(
-            f"interrupted at epoch {epoch} of {epochs}; the checkpoint is kept: run the same "
-            "command to resume"
-        )
+        if epoch:
+            text = f"interrupted at epoch {epoch} of {epochs}; the checkpoint is kept: run the same command"
+            text += " to resume"
+        else:
+            text = f"interrupted before the first of {epochs} epochs ended: nothing was kept"
+        super().__init__(text)
         self.epoch = epoch
 
 

@@ -93,7 +93,8 @@ class Training:
                         self.run_file.checkpoint(self.whole_state())
                         saved = time.perf_counter()
             except KeyboardInterrupt:
-                self.run_file.checkpoint(self.whole_state())
+                if self.state.epoch:
+                    self.run_file.checkpoint(self.whole_state())
                 raise TrainingInterrupted(self.state.epoch, epochs) from None
             state = self.whole_state()
         self.run_file.finish(state)
