@@ -172,12 +172,13 @@ def damaged_files(blob: bytes) -> dict:
 )  # fmt: skip
 def test_a_damaged_run_file_is_said_moved_aside_and_trained_again(kind, trained):
     run, blob = trained
-    run_file = planted(damaged_files(blob)[kind])
+    damaged = damaged_files(blob)[kind]
+    run_file = planted(damaged)
     with pytest.warns(DamagedRunFile, match="unreadable"):
         again = train(TINY, progress=False)
     assert again == run and again.seconds > 0
     aside = run_file.path.with_name(run_file.path.name + ".damaged")
-    assert aside.read_bytes() == damaged_files(blob)[kind]
+    assert aside.read_bytes() == damaged
     assert cache.load_arrays(run_file.path) is not None
 
 
