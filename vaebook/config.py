@@ -127,7 +127,7 @@ class Config:
     noise_draw: str = "step"
     loss: str = "report"
     seed: int = 0
-    snapshots: tuple[int, ...] = field(default=DEFAULT_SNAPSHOTS)
+    snapshots: tuple[int, ...] = field(default=DEFAULT_SNAPSHOTS)  # epochs asked for; see snapshot_epochs
     eval_every: int = 10
 
     def __post_init__(self) -> None:
