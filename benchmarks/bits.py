@@ -1,11 +1,14 @@
-"""Are two Python environments' numbers bit-identical? (CONTRIBUTING.md, "Platforms".)
+"""Are two Python environments' numbers (or two versions of the code) bit-identical?
+(CONTRIBUTING.md, "Platforms".)
 
     python benchmarks/bits.py save /tmp/bits-3.12.npz      # in each environment, from an empty cache
     python benchmarks/bits.py compare /tmp/bits-3.11.npz /tmp/bits-3.12.npz
 
 ``save`` trains the report's configuration (1,000 epochs) and a small one and stores every array
-of both runs: losses, weights, each snapshot's points, every distance. ``compare`` names the
-arrays that are not equal bit for bit, with their largest relative difference.
+of both runs: losses, weights, each snapshot's points, every distance. ``save --quick`` trains,
+instead, 30 epochs of the report's configuration and of the original script's (its coded loss,
+the input noise drawn once): enough to compare two versions of the trainer. ``compare`` names
+the arrays that are not equal bit for bit, with their largest relative difference.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ import sys
 import numpy as np
 
 
-def save(path: str) -> None:
-    """Train a small run and the report's run (from this environment's cache) and save every
-    array they hold under ``path``."""
-    from vaebook import Config, train
+def configs(quick: bool) -> dict:
+    """The runs that ``save`` stores, by name."""
+    from vaebook import Config, report
 
+    if quick:
+        return {"report30": Config(epochs=30), "script30": report.ORIGINAL_CODE.replace(epochs=30)}
     small = Config(n_points=1000, batch_size=100, epochs=30, hidden_units=32, eval_every=10)
+    return {"small": small, "report": Config()}
+
+
+def save(path: str, quick: bool = False) -> None:
+    """Train the runs of ``configs`` (from this environment's cache) and save every array they
+    hold under ``path``."""
+    from vaebook import train
+
     arrays = {}
-    for name, config in (("small", small), ("report", Config())):
+    for name, config in configs(quick).items():
         run = train(config, progress=False)
         arrays[f"{name}_objective"] = run.objective
         arrays |= {f"{name}_weight{i}": w for i, w in enumerate(run.weights)}
@@ -52,9 +64,10 @@ def compare(first: str, second: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "save":
-        save(sys.argv[2])
-    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
-        sys.exit(compare(sys.argv[2], sys.argv[3]))
+    args = sys.argv[1:]
+    if args[:1] == ["save"] and len(args) in (2, 3) and args[2:] in ([], ["--quick"]):
+        save(args[1], quick=args[2:] == ["--quick"])
+    elif args[:1] == ["compare"] and len(args) == 3:
+        sys.exit(compare(args[1], args[2]))
     else:
         sys.exit(__doc__)

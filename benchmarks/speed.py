@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import vaebook
+from vaebook.keras_model import VAE  # the baseline: the same network under Keras's fit
 from vaebook.stack import fingerprint
 from vaebook.sweep import train_many
 
@@ -43,7 +44,7 @@ def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
     import keras
 
     x = vaebook.swiss_roll(config.n_points, config.seed, config.data)
-    model = vaebook.VAE(config)  # the network and initial weights of train(config)
+    model = VAE(config)  # the network and initial weights of train(config)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=1e-8))
     model.fit(x, batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0)
     start = time.perf_counter()

@@ -124,7 +124,7 @@ def test_a_failing_chapter_is_named_with_its_error(tmp_path):
     bad = notebook(tmp_path / "bad.ipynb", "n = 0", "import vaebook\nvaebook.Config(latent_dim=n)")
     before = bad.read_bytes()
     message = kernels.execute_all([good, bad], tmp_path / "_build", workers=2, logs=tmp_path / "logs")
-    assert message.startswith("vaebook build: chapter bad failed in cell [2]: ValueError")
+    assert message.startswith("vaebook build: chapter bad failed in cell [2]: SettingError")
     assert "latent_dim must be an integer >= 1, got 0" in message
     assert bad.read_bytes() == before
     # Each kernel's own stderr (the process's, not the notebook's stream) goes to its own log.

@@ -1,14 +1,25 @@
+import errno
 import json
 import os
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from papermill.cli import papermill
 
+from vaebook import Config
 from vaebook.book.parameters import papermill_value
-from vaebook.cli import main
+from vaebook.cli import flag_value, main, parser, train_config
+from vaebook.errors import (
+    CacheUnusable,
+    ClimbingLoss,
+    SettingError,
+    TrainingDiverged,
+    TrainingInterrupted,
+)
 
 # Texts that papermill's -p reads as other types, and some it keeps as text.
 VALUES = [
@@ -24,36 +35,40 @@ def test_train_writes_the_cache_and_says_where(cache, capsys):
     assert list(cache.rglob("*.npz"))
 
 
-@pytest.mark.parametrize(
-    ("flag", "value", "words"),
-    [
-        ("--latent-dim", "0", "latent_dim must be an integer >= 1"),
-        ("--activation", "foo", "activation must be one of"),
-        ("--epochs", "ten", "epochs must be an integer"),
-        ("--learning-rate", "nan", "learning_rate must be"),
-    ],
-)
 @pytest.mark.quick
-def test_bad_flags_fail_naming_the_field(flag, value, words, capsys):
-    assert main(["train", flag, value, "--no-progress"]) == 2
-    assert words in capsys.readouterr().err
+def test_train_hands_config_typed_values():
+    """Each flag's text is read as its field's type before Config sees it: ints, floats (an
+    integral one for an int field, as ``1e3``), and snapshots' epochs as a tuple."""
+    assert flag_value("epochs", "1_000") == 1000 and flag_value("epochs", "1e3") == 1000.0
+    assert flag_value("learning_rate", "5e-4") == 5e-4 and flag_value("snapshots", "5,1 9") == (5, 1, 9)
+    assert flag_value("activation", "relu") == "relu" and flag_value("epochs", "ten") == "ten"
+    args = parser().parse_args(["train", "--snapshots", "5,1", "--epochs", "1e3", "--seed", "3"])
+    assert train_config(args) == Config(snapshots=(1, 5), epochs=1000, seed=3)
+    with pytest.raises(SettingError, match="snapshots must be positive integer epochs, got '1,x'"):
+        flag_value("snapshots", "1,x")
 
 
+@pytest.mark.integration
 def test_the_command_line_exits_with_the_error_before_tensorflow_loads():
-    """The same through the installed entry point's module, in a process of its own: the error
-    comes at once, with TensorFlow (4 s to import) never loaded."""
+    """A bad or too large setting, through the installed entry point's module in a process of its
+    own: one line, at once, with TensorFlow (4 s to import) never loaded."""
     code = (
         "import sys; from vaebook.cli import main; status = main(sys.argv[1:]); "
         "assert 'tensorflow' not in sys.modules; sys.exit(status)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, "train", "--latent-dim", "0", "--no-progress"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2 and "latent_dim must be an integer >= 1" in result.stderr, result.stderr
+    for flags, words in (
+        (["--latent-dim", "0"], "latent_dim must be an integer >= 1"),
+        (["--epochs", "1000000000000", "--n-points", "1000"], "epochs must be an integer <= 100,000"),
+        (["--n-points", "1000000", "--hidden-units", "4096"], "more than the 24 GiB vaebook allows"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code, "train", *flags, "--no-progress"], capture_output=True, text=True
+        )
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("vaebook train: error: ") and words in result.stderr, result.stderr
 
 
+@pytest.mark.integration
 def test_the_package_loads_tensorflow_with_its_first_computing_name():
     """``import vaebook``, its configs and the report's constants load no TensorFlow (a process of
     their own); in this one, which trains, TensorFlow came set up: deterministic ops."""
@@ -84,6 +99,7 @@ else:
     assert is_op_determinism_enabled()  # TensorFlow came through vaebook.backend
 
 
+@pytest.mark.integration
 def test_loading_tensorflow_through_vaebook_leaves_the_environment_as_it_was():
     """vaebook.backend sets TensorFlow's log level and oneDNN switch for TensorFlow's import only,
     and the trainer's BLAS limit imports threadpoolctl, which sets an OpenMP variable, with the
@@ -91,8 +107,8 @@ def test_loading_tensorflow_through_vaebook_leaves_the_environment_as_it_was():
     code = """
 import json, os
 before = dict(os.environ)
-from vaebook import training
-training._blas()
+from vaebook import evaluation
+evaluation._blas()
 print(json.dumps(sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))))
 """
     ours = {"TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KMP_DUPLICATE_LIB_OK", "OPENBLAS_NUM_THREADS"}
@@ -140,13 +156,82 @@ def test_check_and_build_find_the_book_or_name_the_root(tmp_path, capsys, monkey
     assert "no book found in" in capsys.readouterr().err
 
 
-def test_noise_draw_is_a_flag(capsys):
-    assert main(["train", "--noise-draw", "never", "--no-progress"]) == 2
-    assert "noise_draw must be one of 'step', 'once'" in capsys.readouterr().err
-    argv = ["train", "--epochs", "1", "--n-points", "200", "--hidden-units", "8", "--noise-std", "1"]
-    assert main([*argv, "--noise-draw", "once", "--no-progress"]) == 0
+def raising(error: BaseException):
+    def train(*args, **kwargs):
+        raise error
+
+    return train
 
 
-def test_divergence_is_an_error(capsys):
-    code = main(["train", "--epochs", "3", "--n-points", "200", "--learning-rate", "10000", "--no-progress"])
-    assert code == 1 and "diverged" in capsys.readouterr().err
+TINY = ["train", "--epochs", "3", "--n-points", "200", "--hidden-units", "8", "--no-progress"]
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize(
+    ("error", "status", "words"),
+    [
+        (TrainingDiverged("training diverged in epoch 2 of 3"), 1, "training diverged in epoch 2 of 3"),
+        (CacheUnusable(Path("/c"), OSError(errno.EROFS, "Read-only")), 1, "the run cache /c cannot be used"),
+        (OSError(errno.ENOSPC, "No space left on device", "/c/x"), 1, "No space left on device: /c/x; free"),
+        (PermissionError(errno.EACCES, "Permission denied", "/c"), 1, "Permission denied: /c; check"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (TrainingInterrupted(2, 3), 130, "interrupted at epoch 2 of 3; the checkpoint is kept"),
+        (SettingError("seeds must be an integer <= 100, got 101"), 2, "seeds must be"),
+    ],
+)
+def test_what_a_user_can_cause_is_one_line_and_a_status(error, status, words, monkeypatch, capsys):
+    monkeypatch.setattr("vaebook.training.train", raising(error))
+    assert main(TINY) == status
+    err = capsys.readouterr().err
+    assert err.startswith("vaebook train: error: ") and words in err and err.count("\n") == 1, err
+
+
+@pytest.mark.quick
+def test_a_bug_and_debug_show_the_traceback(monkeypatch):
+    monkeypatch.setattr("vaebook.training.train", raising(ZeroDivisionError("a bug")))
+    with pytest.raises(ZeroDivisionError):
+        main(TINY)
+    monkeypatch.setattr("vaebook.training.train", raising(OSError(errno.EIO, "I/O error")))
+    with pytest.raises(OSError):
+        main(TINY)  # not an error a user can mend by a setting or a folder
+    monkeypatch.setattr("vaebook.training.train", raising(TrainingDiverged("diverged")))
+    with pytest.raises(TrainingDiverged):
+        main(["--debug", *TINY])
+
+
+def test_ctrl_c_while_training_says_what_was_kept(monkeypatch, capsys):
+    """Ctrl-C during the second compiled call: one line, status 130, and the next run resumes."""
+    from vaebook.training import EpochLoop
+
+    trained = EpochLoop.train
+    calls = []
+
+    def interrupted(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return trained(self, *args)
+
+    monkeypatch.setattr(EpochLoop, "train", interrupted)
+    assert main([*TINY, "--eval-every", "1"]) == 130
+    err = capsys.readouterr().err
+    assert err == (
+        "vaebook train: error: interrupted at epoch 1 of 3; the checkpoint is kept: run the same "
+        "command to resume\n"
+    )
+
+
+def test_a_climbing_loss_is_one_line_of_warning_and_the_run_is_kept(monkeypatch, capsys):
+    from vaebook import training
+
+    really = training.train
+
+    def climbing(config, progress):
+        run = really(config, progress=progress)
+        warnings.warn("vaebook: the loss climbed: its last epoch's mean is 41", ClimbingLoss, stacklevel=2)
+        return run
+
+    monkeypatch.setattr(training, "train", climbing)
+    assert main(TINY) == 0
+    err = capsys.readouterr().err
+    assert err == "vaebook train: warning: the loss climbed: its last epoch's mean is 41\n"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from vaebook import Config, snapshot_draws, swiss_roll
+from vaebook.draws import TrainingPoints
 
 NOISY = Config(n_points=4000, batch_size=100, latent_dim=3, noise_mean=2.0, noise_std=4.0, seed=5)
 
@@ -15,6 +16,8 @@ def test_snapshot_draws_are_a_function_of_seed_and_epoch():
     assert not np.array_equal(a.eps, c.eps) and not np.array_equal(a.z, c.z)
     assert a.eps.shape == a.z.shape == (4000, 3)
     assert not np.array_equal(a.z, snapshot_draws(NOISY.replace(seed=6), 7).z)
+    handed = snapshot_draws(NOISY, 7, TrainingPoints.of(NOISY))  # the trainer's points, built once
+    assert all(np.array_equal(getattr(a, f), getattr(handed, f)) for f in ("inputs", "eps", "z"))
 
 
 @pytest.mark.quick

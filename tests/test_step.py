@@ -9,7 +9,7 @@ from vaebook.backend import xla_program
 from vaebook.data import swiss_roll
 from vaebook.loss import loss_terms, objective
 from vaebook.model import Network, forward, initial_params
-from vaebook.step import ADAM_EPSILON, StepKey, adam_update, gradients
+from vaebook.step import ADAM_EPSILON, StepSettings, adam_update, gradients
 
 
 def numpy_adam(params, grads_per_step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -61,7 +61,7 @@ def test_the_half_batches_give_the_whole_batch_gradient(kind):
     x = tf.constant(swiss_roll(10, seed=1))
     inputs = x + 0.5
     eps = tf.constant(np.random.default_rng(2).standard_normal((10, 2)), tf.float32)
-    grads, losses = gradients(StepKey.of(config), params, x, inputs, eps)
+    grads, losses = gradients(StepSettings.of(config), params, x, inputs, eps)
     with tf.GradientTape() as tape:
         tape.watch(params)
         recon, kl = loss_terms(x, *forward(params, inputs, eps, Network.of(config)))

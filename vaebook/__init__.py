@@ -23,10 +23,10 @@ _SOURCES = {
     "loss_terms": "loss",
     "negative_elbo": "loss",
     "objective": "loss",
-    "VAE": "model",
+    "VAE": "keras_model",
     "Run": "results",
     "Snapshot": "results",
-    "TrainingDiverged": "training",
+    "TrainingDiverged": "errors",
     "train": "training",
 }
 __all__ = [
@@ -50,10 +50,11 @@ if TYPE_CHECKING:
     from vaebook.config import Config
     from vaebook.data import swiss_roll
     from vaebook.draws import snapshot_draws
+    from vaebook.errors import TrainingDiverged
+    from vaebook.keras_model import VAE
     from vaebook.loss import loss_terms, negative_elbo, objective
-    from vaebook.model import VAE
     from vaebook.results import Run, Snapshot
-    from vaebook.training import TrainingDiverged, train
+    from vaebook.training import train
 
 
 def __getattr__(name: str) -> object:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaebook.config import DATA_KINDS, check_choice
+from vaebook.config import DATA_DIM, DATA_KINDS, check_choice  # noqa: F401 (DATA_DIM: the roll's width)
 
-DATA_DIM = 3  # the roll's points are 3-D: the networks' input and output width
 # The report's "provided transformation": (t, y) ~ N(MEAN, COV), then (t cos t, y, t sin t).
 REPORT_MEAN = np.array([10.0, -10.0])
 REPORT_COV = np.array([[10.0, -5.0], [-5.0, 10.0]])

@@ -16,12 +16,18 @@ import hashlib
 import json
 from collections.abc import Mapping
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 # The modules whose code decides a run's numbers or what its file holds: its settings and their
 # validation, the data, the loss, TensorFlow's set-up, the random draws, the network, the
-# training step and loop, the snapshots' distances, and the run's file on disk. Left out: what
-# only reads runs (report, plots, convergence, comparison, original_log), schedules them (sweep:
-# a swept run is the run trained alone) or describes the machine (stack).
+# training step and loop, the evaluations and their distances, the run's state and its file on
+# disk. Left out: what only reads runs (report, plots, convergence, comparison, original_log, the
+# Keras model keras_model, whose fit is the benchmark's baseline), carries or schedules them
+# (transport, sweep: a swept run is the run trained alone), describes the machine (stack) or
+# names the failures (errors).
 COMPUTING = (
     "config",
     "data",
@@ -31,8 +37,10 @@ COMPUTING = (
     "model",
     "step",
     "training",
+    "evaluation",
     "results",
     "metrics",
+    "state",
     "store",
     "cache",
 )
@@ -49,13 +57,13 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def _plain(node: object) -> object:
+def _as_json(node: object) -> object:
     """An AST as plain JSON-able values: each node's type and non-empty fields, no positions."""
     if isinstance(node, ast.AST):
-        fields = {name: _plain(value) for name, value in ast.iter_fields(node) if value not in (None, [])}
+        fields = {name: _as_json(value) for name, value in ast.iter_fields(node) if value not in (None, [])}
         return [type(node).__name__, fields]
     if isinstance(node, list):
-        return [_plain(item) for item in node]
+        return [_as_json(item) for item in node]
     return repr(node)  # a constant: str, bytes, int, float, complex, bool, Ellipsis
 
 
@@ -64,12 +72,16 @@ def source_digest(sources: Mapping[str, str]) -> str:
     digest = hashlib.sha256()
     for name in sorted(sources):
         tree = _without_docstrings(ast.parse(sources[name]))
-        digest.update(json.dumps([name, _plain(tree)], separators=(",", ":")).encode())
+        digest.update(json.dumps([name, _as_json(tree)], separators=(",", ":")).encode())
     return digest.hexdigest()[:16]
+
+
+def package_digest(package: Traversable) -> str:
+    """The digest of the ``COMPUTING`` modules of the package in the folder ``package``."""
+    return source_digest({name: (package / f"{name}.py").read_text(encoding="utf-8") for name in COMPUTING})
 
 
 @functools.cache
 def code_digest() -> str:
     """The digest of this installed vaebook's ``COMPUTING`` modules."""
-    package = resources.files("vaebook")
-    return source_digest({name: (package / f"{name}.py").read_text(encoding="utf-8") for name in COMPUTING})
+    return package_digest(resources.files("vaebook"))

@@ -26,8 +26,8 @@ def normal(
 ) -> tf.Tensor:
     """Standard normal draws that are a pure function of (seed, stream, counter). Philox is
     named explicitly: under XLA on the CPU, "auto_select" is several times slower per number."""
-    key = tf.stack([tf.cast(seed, tf.int64) * 8 + stream, tf.cast(counter, tf.int64)])
-    return tf.random.stateless_normal(shape, seed=key, alg="philox")
+    pair = tf.stack([tf.cast(seed, tf.int64) * 8 + stream, tf.cast(counter, tf.int64)])
+    return tf.random.stateless_normal(shape, seed=pair, alg="philox")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,24 @@ class Noise:
 
 
 @dataclass(frozen=True)
+class TrainingPoints:
+    """A run's training points and what the encoder reads of them before any fresh draw (their
+    one noisy copy if the noise is drawn once, else the points), as tensors: built once per run
+    for the training loop and every snapshot."""
+
+    points: tf.Tensor
+    inputs: tf.Tensor
+    seed: tf.Tensor  # the run's seed, as the programs take it
+
+    @classmethod
+    def of(cls, config: Config) -> TrainingPoints:
+        """The training points of a run of ``config``."""
+        seed = tf.constant(config.seed, tf.int64)
+        points = tf.constant(swiss_roll(config.n_points, config.seed, config.data))
+        return cls(points, Noise.of(config).fixed_inputs(points, seed), seed)
+
+
+@dataclass(frozen=True)
 class SnapshotDraws:
     """What a snapshot at one epoch decodes: ``reconstructions`` are
     ``VAE.reconstruct(inputs, eps=eps)``, ``prior_samples`` are ``VAE.decode(z)``."""
@@ -81,20 +99,21 @@ class SnapshotDraws:
 
 
 @dataclass(frozen=True)
-class DrawKey:
-    """What the snapshot draws' compiled program depends on besides its inputs."""
+class DrawSettings:
+    """What the snapshot draws' compiled program depends on besides its inputs: the compiled
+    programs are cached by it."""
 
     n_points: int
     latent_dim: int
     noise: Noise
 
 
-def snapshot_draws(config: Config, epoch: int) -> SnapshotDraws:
-    """The draws of the snapshot at the end of ``epoch`` (1-based), from (config.seed, epoch)."""
-    noise, seed = Noise.of(config), tf.constant(config.seed, tf.int64)
-    x = tf.constant(swiss_roll(config.n_points, config.seed, config.data))
-    program = _draw_program(DrawKey(config.n_points, config.latent_dim, noise))
-    inputs, eps, z = program(noise.fixed_inputs(x, seed), tf.constant(epoch, tf.int64), seed)
+def snapshot_draws(config: Config, epoch: int, points: TrainingPoints | None = None) -> SnapshotDraws:
+    """The draws of the snapshot at the end of ``epoch`` (1-based), from (config.seed, epoch);
+    ``points`` are the run's ``TrainingPoints`` (built here if not given)."""
+    points = points or TrainingPoints.of(config)
+    program = _draw_program(DrawSettings(config.n_points, config.latent_dim, Noise.of(config)))
+    inputs, eps, z = program(points.inputs, tf.constant(epoch, tf.int64), points.seed)
     return SnapshotDraws(inputs.numpy(), eps.numpy(), z.numpy())
 
 
@@ -104,12 +123,12 @@ def _once_program(noise: Noise):
 
 
 @functools.lru_cache(maxsize=8)
-def _draw_program(key: DrawKey):
-    n, latent = key.n_points, key.latent_dim
+def _draw_program(settings: DrawSettings):
+    n, latent = settings.n_points, settings.latent_dim
 
     @xla_program
     def draw(fixed, epoch, seed):
-        inputs = key.noise.fresh_inputs(fixed, seed, -1 - epoch)
+        inputs = settings.noise.fresh_inputs(fixed, seed, -1 - epoch)
         eps = normal((n, latent), seed, EVAL_STREAM, 2 * epoch)
         return inputs, eps, normal((n, latent), seed, EVAL_STREAM, 2 * epoch + 1)
 

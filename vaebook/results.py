@@ -9,7 +9,7 @@ import numpy as np
 
 from vaebook import metrics
 from vaebook.config import Config, check_choice
-from vaebook.model import VAE
+from vaebook.keras_model import VAE
 
 # The two kinds of generated points: reconstructions of the training inputs ("recon") and
 # decodes of z ~ N(0, I) ("prior").
@@ -84,17 +84,18 @@ class Run:
         """(epochs, values) of a distance to the independent real sample at every epoch it was
         recorded: every evaluation epoch for the sliced Wasserstein distance, the snapshot epochs
         for the others."""
-        key = _key(metric, source)
-        epochs = [e for e, values in sorted(self.distance_records.items()) if key in values]
-        return np.array(epochs), np.array([self.distance_records[e][key] for e in epochs])
+        name = _record_name(metric, source)
+        epochs = [e for e, values in sorted(self.distance_records.items()) if name in values]
+        return np.array(epochs), np.array([self.distance_records[e][name] for e in epochs])
 
     def snapshot_distance(
         self, metric: str = "sliced_wasserstein", source: str = "recon"
     ) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of a distance at the snapshot epochs, where every metric is recorded."""
-        key, epochs = _key(metric, source), sorted(self.snapshots)
-        return np.array(epochs), np.array([self.distance_records[e][key] for e in epochs])
+        name, epochs = _record_name(metric, source), sorted(self.snapshots)
+        return np.array(epochs), np.array([self.distance_records[e][name] for e in epochs])
 
 
-def _key(metric: str, source: str) -> tuple[str, str]:
+def _record_name(metric: str, source: str) -> tuple[str, str]:
+    """(metric, source), the name of a distance in ``distance_records``, once both are checked."""
     return check_choice("metric", metric, tuple(metrics.METRICS)), check_choice("source", source, SOURCES)

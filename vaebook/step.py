@@ -22,13 +22,13 @@ ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 # dispatch for every parameter and moment tensor, which several epochs a call share.
 EPOCHS_PER_CALL = 10
 
-Tensors = list[tf.Tensor]
+Tensors = list[tf.Tensor]  # one tensor per parameter array: the parameters, a moment, gradients
 
 
 @dataclass(frozen=True)
-class StepKey:
+class StepSettings:
     """What the compiled training loop depends on besides its inputs (a run's seed, length and
-    data are inputs, so that a sweep compiles once per design)."""
+    data are inputs, so that a sweep compiles once per network); the programs are cached by it."""
 
     network: Network
     batch_size: int
@@ -38,8 +38,8 @@ class StepKey:
     noise: Noise
 
     @classmethod
-    def of(cls, config: Config) -> StepKey:
-        """The key of a run of ``config``."""
+    def of(cls, config: Config) -> StepSettings:
+        """The step settings of a run of ``config``."""
         return cls(
             Network.of(config),
             config.batch_size,
@@ -74,26 +74,33 @@ def adam_update(
 
 
 def gradients(
-    key: StepKey, params: Tensors, x: tf.Tensor, inputs: tf.Tensor, eps: tf.Tensor
+    settings: StepSettings,
+    params: Tensors,
+    x: tf.Tensor,
+    inputs: tf.Tensor,
+    eps: tf.Tensor,
 ) -> tuple[Tensors, tf.Tensor]:
     """The gradients of one batch's objective, and its (objective, mean reconstruction term, mean
     KL term). ``inputs`` is what the encoder reads (``x`` with its noise), ``eps`` the draws of z.
 
     The batch runs as two half-batches whose passes are independent until their gradients are
     summed: XLA runs them on two cores at once; the numbers do not depend on the cores."""
-    batch = key.batch_size
+    batch = settings.batch_size
     sizes = [batch // 2, batch - batch // 2] if batch > 1 else [batch]
     with tf.GradientTape() as tape:
         tape.watch(params)
         halves = zip(*(tf.split(t, sizes) for t in (x, inputs, eps)))
-        terms = [loss_terms(xi, *forward(params, ci, ei, key.network)) for xi, ci, ei in halves]
+        terms = [
+            loss_terms(xi, *forward(params, ci, ei, settings.network))
+            for xi, ci, ei in halves
+        ]
         recon, kl = (tf.concat(t, axis=0) for t in zip(*terms))
-        value = objective(recon, kl, key.loss)
+        value = objective(recon, kl, settings.loss)
     return tape.gradient(value, params), tf.stack([value, tf.reduce_mean(recon), tf.reduce_mean(kl)])
 
 
 def train_step(
-    key: StepKey,
+    settings: StepSettings,
     params: Tensors,
     m: Tensors,
     v: Tensors,
@@ -105,26 +112,28 @@ def train_step(
     """One Adam step on the batch ``x``, which the encoder reads as ``inputs``,
     with the step's own noise draw if the noise is drawn afresh: the new
     (params, m, v) and the step's losses."""
-    eps = normal((key.batch_size, key.network.latent_dim), seed, EPS_STREAM, step)
-    inputs = key.noise.fresh_inputs(inputs, seed, step)
-    grads, losses = gradients(key, params, x, inputs, eps)
-    return (*adam_update(params, m, v, grads, step, key.learning_rate), losses)
+    shape = (settings.batch_size, settings.network.latent_dim)
+    eps = normal(shape, seed, EPS_STREAM, step)
+    inputs = settings.noise.fresh_inputs(inputs, seed, step)
+    grads, losses = gradients(settings, params, x, inputs, eps)
+    new = adam_update(params, m, v, grads, step, settings.learning_rate)
+    return (*new, losses)
 
 
 @functools.lru_cache(maxsize=8)
-def epochs_program(key: StepKey) -> tf.types.experimental.PolymorphicFunction:
+def epochs_program(settings: StepSettings) -> tf.types.experimental.PolymorphicFunction:
     """Up to EPOCHS_PER_CALL epochs of Adam steps as one XLA computation: (params, m, v, first
     step, number of epochs, one epoch's batches, what the encoder reads of them before each
     step's noise (``Noise.fixed_inputs``), seed) -> the next params and moments, and the losses
     of every step (rows past the last epoch are zeros)."""
-    steps = key.steps_per_epoch
+    steps = settings.steps_per_epoch
 
     @xla_program
     def run_epochs(params, m, v, step0, n_epochs, batches, input_batches, seed):
         def body(i, params, m, v, record):
             step = step0 + tf.cast(i, tf.int64)
             batch, inputs = batches[i % steps], input_batches[i % steps]
-            params, m, v, losses = train_step(key, params, m, v, step, batch, inputs, seed)
+            params, m, v, losses = train_step(settings, params, m, v, step, batch, inputs, seed)
             return i + 1, params, m, v, record.write(i, losses)
 
         record = tf.TensorArray(tf.float32, size=EPOCHS_PER_CALL * steps, element_shape=(3,))

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from vaebook import cache, store
+from vaebook import transport
 from vaebook.backend import set_tf_threads
 from vaebook.config import Config
+from vaebook.store import is_cached
 from vaebook.training import Run, train
 
 # One run at a time in a process (a dask worker with several threads, a thread pool): the
@@ -105,7 +106,7 @@ def train_many(
     Runs that did not finish are not saved."""
     configs = list(configs)
     _check_executor(executor, workers)
-    missing = list(dict.fromkeys(c for c in configs if not store.is_cached(c)))
+    missing = list(dict.fromkeys(c for c in configs if not is_cached(c)))
     bar = tqdm(total=len(missing), disable=not progress, unit="run", desc="training runs", leave=False)
     with bar:
         if executor is not None:
@@ -161,12 +162,12 @@ def _train_on(executor: Executor, missing: list[Config], bar: tqdm) -> None:
     try:
         for config in missing:
             try:
-                jobs[executor.submit(_outcome, run_file, config)] = config
+                jobs[executor.submit(_outcome, train_and_export, config)] = config
             except Exception as err:
                 raise _unusable(f"train_many's executor {executor!r}", err) from err
         for job in as_completed(jobs):
             name, blob = _result(jobs[job], job, f"train_many's executor {executor!r}")
-            store.import_run(jobs[job], name, blob)
+            transport.import_run(jobs[job], name, blob)
             bar.update()
     finally:
         for job in jobs:
@@ -192,18 +193,19 @@ def _unusable(runner: str, err: Exception) -> RuntimeError:
     )
 
 
-def run_file(config: Config) -> tuple[str, bytes]:
+def train_and_export(config: Config) -> tuple[str, bytes]:
     """Train ``config`` in a private temporary cache and return the finished run's cache file:
-    its path relative to the cache folder, and its checksummed bytes (``store.export_run``).
-    This is what an executor's worker runs; the caller saves the file with ``store.import_run``."""
+    its path relative to the cache folder, and its checksummed bytes (``transport.export_run``).
+    This is what an executor's worker runs; the caller saves the file with
+    ``transport.import_run``."""
     worker = _dask_worker()
     scratch = worker.local_directory if worker is not None else None  # dask cleans it if the worker dies
     with _ONE_RUN_AT_A_TIME, tempfile.TemporaryDirectory(prefix="vaebook-run-", dir=scratch) as folder:
         if worker is not None:
             _use_threads(worker.state.nthreads)
-        with cache.redirected(Path(folder)):
+        with transport.redirected(Path(folder)):
             train(config, progress=False)
-            return store.export_run(config)
+            return transport.export_run(config)
 
 
 def _dask_worker():

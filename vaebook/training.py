@@ -3,114 +3,159 @@
 Every random draw is stateless in (seed, step) (``vaebook.draws``), so a run depends on its
 Config alone: rerunning it, or resuming it from a checkpoint, gives the same bits. The steps run
 in ``vaebook.step``'s compiled loop, up to the next epoch that is evaluated; the snapshots and
-their distances, a pure function of (parameters, epoch), are computed on a second thread meanwhile.
-The run's files are the store's (``vaebook.store``): the loop hands it each new state.
+their distances, a pure function of (parameters, epoch), are computed on a second thread meanwhile
+(``vaebook.evaluation``). The run's files are its ``RunFile``'s (``vaebook.store``): the loop
+hands it each new state.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+import warnings
 
 import numpy as np
 from tqdm import tqdm
 
-from vaebook import metrics, store
 from vaebook.backend import tf
 from vaebook.config import Config
-from vaebook.data import DATA_DIM, reference_roll, swiss_roll
-from vaebook.draws import Noise, snapshot_draws
-from vaebook.model import Network, compiled, initial_params
+from vaebook.data import DATA_DIM
+from vaebook.draws import TrainingPoints
+from vaebook.errors import ClimbingLoss, TrainingDiverged, TrainingInterrupted
+from vaebook.evaluation import Evaluator
+from vaebook.model import initial_params
 from vaebook.results import Run, Snapshot
-from vaebook.step import EPOCHS_PER_CALL, StepKey, epochs_program
-from vaebook.store import State
+from vaebook.state import State
+from vaebook.step import EPOCHS_PER_CALL, StepSettings, Tensors, epochs_program
+from vaebook.store import RunFile
 
-__all__ = ["Run", "Snapshot", "TrainingDiverged", "train"]
+__all__ = ["CLIMB_FACTOR", "Run", "Snapshot", "TrainingDiverged", "TrainingInterrupted", "train"]
 
-# Recorded every eval epoch: cheap. At snapshot epochs: every metric of vaebook.metrics.
-EVERY_EVAL, AT_SNAPSHOTS = ("sliced_wasserstein",), tuple(metrics.METRICS)
+# A finished run whose last epoch's mean loss is more than CLIMB_FACTOR times the lowest epoch
+# mean it reached has climbed instead of settling: it is kept, with a ClimbingLoss warning.
+# The factor is fastai's: its learning-rate finder takes a (smoothed) loss above 4 times the
+# best one as diverged (LRFinder's stop_div); an epoch's mean over its steps is the smoothing.
+CLIMB_FACTOR = 4.0
 
-Tensors = list[list[tf.Tensor]]  # the compiled loop's (params, m, v)
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+LoopTensors = list[Tensors]  # the compiled loop's (params, m, v)
 
 
 def train(config: Config, progress: bool = True, checkpoint_seconds: float = 15.0) -> Run:
     """Train ``config``, or load it from the cache when it was trained before.
 
-    A run in progress is checkpointed to the cache every ``checkpoint_seconds``; an interrupted
-    run resumes from its last checkpoint. Raises ``TrainingDiverged`` if the loss stops being
-    finite; nothing of a diverged run is kept.
+    A run in progress is checkpointed to the cache every ``checkpoint_seconds`` and when it is
+    interrupted (Ctrl-C: ``TrainingInterrupted``); an interrupted run resumes from its last
+    checkpoint. Raises ``TrainingDiverged`` if the loss stops being finite (nothing of the run is
+    kept), ``CacheUnusable`` if the cache folder cannot be written. Warns with ``ClimbingLoss``
+    if the loss ends far above its lowest.
     """
-    with store.run_lock(config):
-        done = store.load(config)
-        if done is not None:
-            return done.to_run(seconds=0.0)
-        return _train(config, progress, checkpoint_seconds)
+    run_file = RunFile.of(config)
+    state, seconds = run_file.load(), 0.0
+    if state is None:
+        with run_file.lock():
+            state = run_file.load()  # another process may have trained it meanwhile
+            if state is None:
+                state, seconds = Training(run_file, progress).run(checkpoint_seconds)
+    run = state.to_run(seconds)
+    warn_if_climbing(run)
+    return run
 
 
-def _train(config: Config, progress: bool, checkpoint_seconds: float) -> Run:
-    state = store.load_checkpoint(config) or State.initial(config, initial_params(config))
-    loop, tensors = EpochLoop(config), [list(map(tf.constant, g)) for g in (state.params, state.m, state.v)]
-    start = saved = time.perf_counter()
-    desc = f"training {store.run_key(config)}"
-    bar = tqdm(
-        total=config.epochs, initial=state.epoch, disable=not progress, unit="epoch", desc=desc, leave=False
-    )
-    with bar, Evaluator(config) as evaluator:
-        while state.epoch < config.epochs:
-            first = state.epoch
+class Training:
+    """One run being trained, its lock held: its state (from its checkpoint, if it has one), the
+    compiled loop's tensors, and its evaluations, on a thread beside the loop."""
+
+    def __init__(self, run_file: RunFile, progress: bool) -> None:
+        self.run_file, config = run_file, run_file.config
+        self.state = run_file.load_checkpoint() or State.initial(config, initial_params(config))
+        points = TrainingPoints.of(config)
+        self.loop, self.evaluator = EpochLoop(config, points), Evaluator(config, points)
+        arrays = (self.state.params, self.state.m, self.state.v)
+        self.tensors = [list(map(tf.constant, group)) for group in arrays]
+        self.bar = tqdm(
+            total=config.epochs,
+            initial=self.state.epoch,
+            disable=not progress,
+            unit="epoch",
+            desc=f"training {run_file.key}",
+            leave=False,
+        )
+
+    def run(self, checkpoint_seconds: float) -> tuple[State, float]:
+        """Train to the last epoch, checkpointing every ``checkpoint_seconds`` and on Ctrl-C: the
+        finished state, stored, and the seconds it took."""
+        epochs, start = self.run_file.config.epochs, time.perf_counter()
+        saved = start
+        with self.bar, self.evaluator:
             try:
-                state, tensors = loop.train(state, tensors, next_stop(config, first))
-            except TrainingDiverged:
-                store.discard(config)
-                raise
-            if state.epoch in config.eval_epochs:
-                evaluator.submit(tensors[0], state.epoch)
-            bar.update(state.epoch - first)
-            if time.perf_counter() - saved > checkpoint_seconds and state.epoch < config.epochs:
-                state = evaluator.collect(state)
-                store.checkpoint(with_tensors(state, tensors))
-                saved = time.perf_counter()
-        state = with_tensors(evaluator.collect(state), tensors)
-    store.finish(state)
-    return state.to_run(seconds=time.perf_counter() - start)
+                while self.state.epoch < epochs:
+                    self.advance()
+                    if time.perf_counter() - saved > checkpoint_seconds and self.state.epoch < epochs:
+                        self.run_file.checkpoint(self.whole_state())
+                        saved = time.perf_counter()
+            except KeyboardInterrupt:
+                if self.state.epoch:
+                    self.run_file.checkpoint(self.whole_state())
+                raise TrainingInterrupted(self.state.epoch, epochs) from None
+            state = self.whole_state()
+        self.run_file.finish(state)
+        return state, time.perf_counter() - start
+
+    def advance(self) -> None:
+        """One call of the compiled loop, to the next stop; its last epoch's evaluation submitted."""
+        first = self.state.epoch
+        try:
+            self.state, self.tensors = self.loop.train(self.state, self.tensors)
+        except TrainingDiverged:
+            self.run_file.discard()
+            raise
+        self.evaluator.submit(self.tensors[0], self.state.epoch)
+        self.bar.update(self.state.epoch - first)
+
+    def whole_state(self) -> State:
+        """The state with every evaluation submitted so far and the loop's parameters and Adam's
+        moments, as numpy arrays (Ctrl-C may come before the last epoch's evaluation was
+        submitted: it is submitted here)."""
+        if self.state.epoch not in self.state.distances:
+            self.evaluator.submit(self.tensors[0], self.state.epoch)
+        params, m, v = (tuple(t.numpy() for t in group) for group in self.tensors)
+        self.state = self.evaluator.collect(self.state).replace(params=params, m=m, v=v)
+        return self.state
 
 
-def next_stop(config: Config, epoch: int) -> int:
-    """Where one call of the compiled loop ends: at most EPOCHS_PER_CALL epochs on, and at the
-    next epoch that is evaluated, so that its parameters are at hand."""
-    return min(epoch + EPOCHS_PER_CALL, config.epochs, min(e for e in config.eval_epochs if e > epoch))
-
-
-def with_tensors(state: State, tensors: Tensors) -> State:
-    """``state`` with the parameters and Adam's moments of the compiled loop, as numpy arrays."""
-    params, m, v = (tuple(t.numpy() for t in group) for group in tensors)
-    return state.replace(params=params, m=m, v=v)
+def warn_if_climbing(run: Run) -> None:
+    """Warn (``ClimbingLoss``) if the run's last epoch's mean loss is more than CLIMB_FACTOR
+    times the lowest epoch mean it reached, giving both."""
+    config = run.config
+    means = run.objective.astype(np.float64).reshape(config.epochs, -1).mean(axis=1)
+    lowest = int(np.argmin(means))
+    if means[lowest] > 0 and means[-1] > CLIMB_FACTOR * means[lowest]:
+        warnings.warn(
+            f"vaebook: the loss climbed: its last epoch's mean is {means[-1]:,.4g}, "
+            f"{means[-1] / means[lowest]:,.1f} times its lowest ({means[lowest]:,.4g}, epoch "
+            f"{lowest + 1} of {config.epochs}), with learning_rate={config.learning_rate:g}; the run "
+            "is kept, but it did not settle: try a smaller learning_rate",
+            ClimbingLoss,
+            stacklevel=3,
+        )
 
 
 class EpochLoop:
     """The compiled loop with one run's data: its batches, and what the encoder reads of them
-    before each step's noise (``Noise.fixed_inputs``), as constants reshaped once."""
+    before each step's noise (``TrainingPoints.inputs``), as constants reshaped once."""
 
-    def __init__(self, config: Config) -> None:
-        self.config, steps = config, config.steps_per_epoch
-        self.seed = tf.constant(config.seed, tf.int64)
-        points = tf.constant(swiss_roll(config.n_points, config.seed, config.data))
-        self.batches = tf.reshape(points, (steps, config.batch_size, DATA_DIM))
-        inputs = Noise.of(config).fixed_inputs(points, self.seed)
-        self.input_batches = self.batches if inputs is points else tf.reshape(inputs, self.batches.shape)
-        self.program = epochs_program(StepKey.of(config))
+    def __init__(self, config: Config, points: TrainingPoints) -> None:
+        self.config, self.seed, steps = config, points.seed, config.steps_per_epoch
+        self.batches = tf.reshape(points.points, (steps, config.batch_size, DATA_DIM))
+        same = points.inputs is points.points
+        self.input_batches = self.batches if same else tf.reshape(points.inputs, self.batches.shape)
+        self.program = epochs_program(StepSettings.of(config))
 
-    def train(self, state: State, tensors: Tensors, last: int) -> tuple[State, Tensors]:
-        """Train from ``state.epoch`` to ``last``: the new state (its epoch and the steps' losses)
-        and the new (params, m, v). A loss that is not finite raises TrainingDiverged."""
+    def train(self, state: State, tensors: LoopTensors) -> tuple[State, LoopTensors]:
+        """Train from ``state.epoch`` to the next stop (``next_stop``): the new state (its epoch
+        and the steps' losses) and the new (params, m, v). A loss that is not finite raises
+        TrainingDiverged."""
         first, steps = state.epoch, self.config.steps_per_epoch
+        last = self.next_stop(first)
         *tensors, record = self.program(
             *tensors,
             tf.constant(first * steps, tf.int64),
@@ -129,65 +174,8 @@ class EpochLoop:
             )
         return state.replace(epoch=last, losses=np.concatenate([state.losses, losses])), tensors
 
-
-@contextlib.contextmanager
-def _environment_kept():
-    """The environment as it was before the block, whatever the block's imports set."""
-    before = dict(os.environ)
-    try:
-        yield
-    finally:
-        for name in set(os.environ) - set(before):
-            del os.environ[name]
-        os.environ.update({name: value for name, value in before.items() if os.environ.get(name) != value})
-
-
-@functools.cache
-def _blas():
-    """threadpoolctl's controller of the BLAS libraries numpy loaded. Its import sets an OpenMP
-    variable for Intel's runtime, which vaebook does not load: the environment stays the caller's."""
-    with _environment_kept():
-        from threadpoolctl import ThreadpoolController
-    return ThreadpoolController()
-
-
-class Evaluator:
-    """The snapshots and distances of the evaluation epochs, on a thread beside the compiled loop,
-    with one BLAS thread: the trainer keeps the cores busy."""
-
-    def __init__(self, config: Config) -> None:
-        self.config, self.network = config, Network.of(config)
-        self.reference = reference_roll(config.n_points, config.seed, config.data)
-        self.pool = ThreadPoolExecutor(max_workers=1)
-        self.pending: dict[int, Future] = {}
-
-    def __enter__(self) -> Evaluator:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.pool.shutdown()
-
-    def submit(self, params: list[tf.Tensor], epoch: int) -> None:
-        """Evaluate ``params``, the parameters at the end of ``epoch``, on the evaluation thread."""
-        self.pending[epoch] = self.pool.submit(self.evaluate, params, epoch)
-
-    def evaluate(self, params: list[tf.Tensor], epoch: int) -> tuple[Snapshot, dict[tuple[str, str], float]]:
-        """The model's points at the end of ``epoch`` and their distances to the reference sample."""
-        d, programs = snapshot_draws(self.config, epoch), compiled(self.network)
-        snap = Snapshot(
-            programs.reconstruct(params, tf.constant(d.inputs), tf.constant(d.eps)).numpy(),
-            programs.decode(params, tf.constant(d.z)).numpy(),
-        )
-        names = AT_SNAPSHOTS if epoch in self.config.snapshot_epochs else EVERY_EVAL
-        with _blas().limit(limits=1, user_api="blas"):
-            return snap, snap.distances(self.reference, names)
-
-    def collect(self, state: State) -> State:
-        """Wait for the submitted evaluations: ``state`` with their snapshots and distances."""
-        snapshots, distances = dict(state.snapshots), dict(state.distances)
-        for e, job in sorted(self.pending.items()):
-            snap, distances[e] = job.result()
-            if e in self.config.snapshot_epochs:
-                snapshots[e] = snap
-        self.pending.clear()
-        return state.replace(snapshots=snapshots, distances=distances)
+    def next_stop(self, epoch: int) -> int:
+        """Where one call of the compiled loop from ``epoch`` ends: at most EPOCHS_PER_CALL epochs
+        on, and at the next epoch whose distances are recorded, so that its parameters are at
+        hand."""
+        return min(epoch + EPOCHS_PER_CALL, self.config.next_recorded_epoch(epoch))
