@@ -487,7 +487,10 @@ def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, eve
         va="bottom",
         fontsize=STYLE["axes.titlesize"],
     )
-    right.legend()
+    # Under the panels: inside the right one, any place crosses the fall or its noise.
+    key = fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    for line in key.get_lines():  # the key's lines thick enough to see their colour
+        line.set_linewidth(STYLE["lines.linewidth"])
     return fig
 
 
