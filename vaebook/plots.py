@@ -138,77 +138,8 @@ def _others(n: int) -> list[str]:
     return [OTHERS[i % len(OTHERS)] for i in range(n)]
 
 
-def _figure(height: float, width: float = WIDTH) -> Figure:
-    return Figure(figsize=(width, height))
-
-
-def _number(value: float) -> str:
-    """A tick's value as the book prints numbers: 0.2, 5, 4,000, −20 (a minus sign, as
-    matplotlib's own ticks have it, not a hyphen)."""
-    text = f"{value:,.0f}" if abs(value) >= 1 and value == round(value) else f"{value:g}"
-    return text.replace("-", "\N{MINUS SIGN}")
-
-
-class _PlainLog(LogFormatter):
-    """Log-axis ticks written as plain numbers (0.2, 3, 4,000), not as powers of ten. Where
-    matplotlib would label a subset of the ticks between two powers of ten (2, 3, 4 and 6 of
-    them: 3,000 and 4,000 cramped together), it labels 2 and 5."""
-
-    def set_locs(self, locs=None) -> None:
-        super().set_locs(locs)
-        if self._sublabels is not None and 1 < len(self._sublabels) < self._base:
-            self._sublabels = {1, 2, 5}
-
-    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
-        return _number(x)
-
-
-def _log(ax, which: str) -> None:
-    """A log scale on ``ax``'s ``which`` axis ("x" or "y"), its ticks written as plain numbers."""
-    getattr(ax, f"set_{which}scale")("log")
-    _plain_log(getattr(ax, f"{which}axis"))
-
-
-def _plain_log(axis) -> None:
-    axis.set_major_formatter(_PlainLog())
-    axis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
-
-
-def _thousands(axis) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda value, _: _number(value)))
-
-
-def _limits(*sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Axis limits that hold (all but the outermost 0.5% of) every set, so that panels compare."""
-    stacked = np.concatenate(sets)
-    lo, hi = np.percentile(stacked, [0.5, 99.5], axis=0)
-    pad = 0.08 * (hi - lo)
-    return lo - pad, hi + pad
-
-
-def _square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:
-    """One range for x and z, so that the x-z view is drawn to scale in a square panel."""
-    return float(min(lo[0], lo[2])), float(max(hi[0], hi[2]))
-
-
-def _scatter_xz(ax, points: np.ndarray, color, **style) -> None:
-    """The points seen along the roll's axis (y): x against z, where the roll is a spiral."""
-    dots = {**ROLL_DOT, **style}
-    ax.scatter(points[:, 0], points[:, 2], c=color, linewidths=0, rasterized=True, **dots)
-
-
-def _axes_xz(ax, lo: np.ndarray, hi: np.ndarray) -> None:
-    low, high = _square(lo, hi)
-    ax.set(xlim=(low, high), ylim=(low, high), xlabel=XZ_LABELS[0], ylabel=XZ_LABELS[1])
-    ax.set_aspect("equal", adjustable="box")
-    ax.xaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
-    ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
-
-
-def _scatter3d(ax, points: np.ndarray, color, **style) -> None:
-    dots = {**ROLL_DOT, **style}
-    x, y, z = points.T
-    ax.scatter(x, y, z, c=color, linewidths=0, depthshade=False, rasterized=True, **dots)
+# The style's numbers on 3-D axes: round values clear of the panel's corners, fewer where an
+# axis is drawn short (``_styled`` fits them once the figure is laid out).
 
 
 class _InnerTicks(Locator):
@@ -285,6 +216,8 @@ def _fit_3d(fig: Figure) -> None:
                 others = [box for other in axes if other is not axis for box in _tick_boxes(other)]
                 others += [a.label.get_window_extent() for a in axes if a.label.get_text()]
                 locator = axis.get_major_locator()
+                if not isinstance(locator, _InnerTicks):  # a panel not laid out by _axes3d
+                    continue
                 if _crowded(axis, others) and locator.most > (1 if axis is ax.yaxis else 2):
                     crowded.append((locator.most, axis is ax.yaxis, locator))
             if crowded:
@@ -298,6 +231,82 @@ def _fit_3d(fig: Figure) -> None:
 def _whole_box(axis, renderer=None, *, for_layout_only: bool = False):
     """A 3-D axis's box with its name, whatever the layout asks."""
     return type(axis).get_tightbbox(axis, renderer)
+
+
+# Matplotlib figures: their shared helpers, then the figures, each under ``_styled``.
+
+
+def _figure(height: float, width: float = WIDTH) -> Figure:
+    return Figure(figsize=(width, height))
+
+
+def _number(value: float) -> str:
+    """A tick's value as the book prints numbers: 0.2, 5, 4,000, −20 (a minus sign, as
+    matplotlib's own ticks have it, not a hyphen)."""
+    text = f"{value:,.0f}" if abs(value) >= 1 and value == round(value) else f"{value:g}"
+    return text.replace("-", "\N{MINUS SIGN}")
+
+
+class _PlainLog(LogFormatter):
+    """Log-axis ticks written as plain numbers (0.2, 3, 4,000), not as powers of ten. Where
+    matplotlib would label a subset of the ticks between two powers of ten (2, 3, 4 and 6 of
+    them: 3,000 and 4,000 cramped together), it labels 2 and 5."""
+
+    def set_locs(self, locs=None) -> None:
+        super().set_locs(locs)
+        if self._sublabels is not None and 1 < len(self._sublabels) < self._base:
+            self._sublabels = {1, 2, 5}
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return _number(x)
+
+
+def _log(ax, which: str) -> None:
+    """A log scale on ``ax``'s ``which`` axis ("x" or "y"), its ticks written as plain numbers."""
+    getattr(ax, f"set_{which}scale")("log")
+    _plain_log(getattr(ax, f"{which}axis"))
+
+
+def _plain_log(axis) -> None:
+    axis.set_major_formatter(_PlainLog())
+    axis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def _thousands(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _number(value)))
+
+
+def _limits(*sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Axis limits that hold (all but the outermost 0.5% of) every set, so that panels compare."""
+    stacked = np.concatenate(sets)
+    lo, hi = np.percentile(stacked, [0.5, 99.5], axis=0)
+    pad = 0.08 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:
+    """One range for x and z, so that the x-z view is drawn to scale in a square panel."""
+    return float(min(lo[0], lo[2])), float(max(hi[0], hi[2]))
+
+
+def _scatter_xz(ax, points: np.ndarray, color, **style) -> None:
+    """The points seen along the roll's axis (y): x against z, where the roll is a spiral."""
+    dots = {**ROLL_DOT, **style}
+    ax.scatter(points[:, 0], points[:, 2], c=color, linewidths=0, rasterized=True, **dots)
+
+
+def _axes_xz(ax, lo: np.ndarray, hi: np.ndarray) -> None:
+    low, high = _square(lo, hi)
+    ax.set(xlim=(low, high), ylim=(low, high), xlabel=XZ_LABELS[0], ylabel=XZ_LABELS[1])
+    ax.set_aspect("equal", adjustable="box")
+    ax.xaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
+
+
+def _scatter3d(ax, points: np.ndarray, color, **style) -> None:
+    dots = {**ROLL_DOT, **style}
+    x, y, z = points.T
+    ax.scatter(x, y, z, c=color, linewidths=0, depthshade=False, rasterized=True, **dots)
 
 
 def _axes3d(ax, lo: np.ndarray, hi: np.ndarray) -> None:
