@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from listings import included
 
 from vaebook import Config, report
 
@@ -72,7 +73,6 @@ def test_the_claimed_epochs_default_to_the_report_s():
 
 CHAPTERS = sorted(p.stem for p in BOOK.glob("0*.ipynb"))
 HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
-LISTING = re.compile(r"```\{literalinclude\} \.\./vaebook/(\S+)\n:pyobject: (\w+)\n```")
 
 
 def markdown(chapter: str) -> str:
@@ -107,19 +107,33 @@ def test_every_chapter_ends_with_its_findings_and_re_runs_to_try(chapter):
     assert 2 <= len(commands) <= 3
 
 
+# The whole model: the network and its training step, gradients included, in the training chapter.
+WHOLE_MODEL = {"affine", "mlp", "encode", "decode", "forward", "adam_update", "gradients", "train_step"}
+
+
 @pytest.mark.parametrize(
     "chapter, functions",
     [
         ("02_loss", {"loss_terms", "objective", "reparameterize"}),
         ("03_architecture", {"mlp", "encode", "decode", "forward"}),
-        ("04_training", {"train_step", "adam_update"}),
+        ("04_training", WHOLE_MODEL),
     ],
 )
 def test_the_vae_s_own_code_is_on_its_pages(chapter, functions):
     """Each listing is included from the package when the book is built: it names a file of
-    vaebook/ and a function defined there (tests/browser checks the built page's text)."""
-    listed = LISTING.findall(markdown(chapter))
-    assert functions <= {name for _, name in listed}
-    for module, name in listed:
+    vaebook/ and a function defined there, or markers in such a file between which whole
+    functions lie (tests/browser checks the built page's text)."""
+    listings = included(markdown(chapter))
+    assert functions <= {name for _, names in listings for name in names}
+    for module, names in listings:
         tree = ast.parse((BOOK.parent / "vaebook" / module).read_text())
-        assert name in {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        assert names and names <= defined, (module, names - defined)
+
+
+def test_the_training_chapter_lists_the_whole_model_in_two_runs_of_source():
+    """One listing of the network (model.py) and one of its training step (step.py), each a
+    contiguous run of the module's source."""
+    spans = [listing for listing in included(markdown("04_training")) if len(listing[1]) > 1]
+    assert [module for module, _ in spans] == ["model.py", "step.py"]
+    assert set().union(*(names for _, names in spans)) == WHOLE_MODEL

@@ -3,8 +3,11 @@ is given; the ``*_3d`` functions return the interactive plotly views the HTML sh
 
 Every matplotlib figure is drawn in one style, ``STYLE``, whatever the caller's own settings, for
 the page: 7 inches wide (the PDF's text width), at least 150 dpi and 960 pixels (Figures 5.1 and
-5.2, of eight panels of 10,000 points: 1,900), text of 8 points or more. Figures are made without
-pyplot, so a notebook shows (or glues) exactly the one it asks for.
+5.2, of eight panels of 10,000 points: 1,900), its text as large as the page's where the HTML
+shows it, compared things in contrasting colours (``OTHERS``), 3-D panels numbered. Figures are
+made without pyplot, so a notebook shows (or glues) exactly the one it asks for.
+
+The module holds, in this order: the style, the matplotlib figures, the interactive views.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import functools
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.axis
@@ -21,7 +25,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap, to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, Locator, LogFormatter, LogLocator, MaxNLocator
 
 try:
     import plotly.graph_objects as go
@@ -31,14 +35,25 @@ except ImportError as err:  # a dependency, not an option: say how to get it
         'vaebook.plots needs plotly: install the project\'s dependencies with `pip install -e ".[dev]"`'
     ) from err
 
-from vaebook.results import Run
+if TYPE_CHECKING:  # a hint only: the figures import no TensorFlow (the book's HTML tools read MARKER)
+    from vaebook.results import Run
 
-REAL, GENERATED = "tab:red", "tab:blue"  # the report's colours: real red, generated blue
-PRIOR = "tab:orange"
-# The colours of what is none of those three (designs, seeds, ways of training): tab10 without its
-# red, blue and orange, so that a colour means one thing throughout the book.
-OTHERS = ("tab:purple", "tab:green", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
-VIEW = (20, -60)  # the 3-D figures' elevation and azimuth, in degrees
+# Colours. Red, blue and orange mean one thing each throughout the book: the real roll, the
+# reconstructions (the report's "generated" points: the decoder's outputs for the training
+# points) and the prior samples (decodes of z ~ N(0, I)). Greys are for reference lines.
+REAL, RECON, PRIOR = "tab:red", "tab:blue", "tab:orange"
+GENERATED = RECON  # the report's word for the reconstructions; chapters may still name it so
+# What legends call them: the book's words.
+REAL_NAME, RECON_NAME, PRIOR_NAME = "the real roll", "reconstructions", "prior samples"
+# The colours of compared things that are none of those three (designs, seeds, ways of
+# training), in the order they are handed out, by one rule: each is the colour farthest (in
+# CIELAB) from red, blue, orange and the colours before it, so the first two, which a figure gives
+# the pair it compares, contrast most; each has at least 3:1 contrast against the white page.
+OTHERS = ("tab:green", "#c2419b", "tab:brown", "#808000", "#6a3d9a", "#11808c")
+VIEW = (20, -60)  # the static 3-D panels' elevation and azimuth, in degrees
+# The interactive views' camera: nearly along the roll's axis (y), as the x-z panels look, so that
+# the spiral shows; a little above and to the side, so that the roll's length shows too.
+CAMERA = (15, -75)
 # Points per set in an interactive view: enough to see the roll, few enough for a light page.
 SUBSAMPLE = 2_000
 
@@ -48,17 +63,26 @@ WIDTH = 7.0  # inches: the PDF's text width; the HTML shows a figure at its colu
 DPI = 150  # at least: a figure narrower than MIN_PIXELS / DPI inches gets more (``_styled``)
 MIN_PIXELS = 960  # the natural width of every PNG, in pixels
 DETAIL_PIXELS = 1_900  # Figures 5.1 and 5.2: many panels of 10,000 points each
+# The HTML shows a figure at least FIGURE_PIXELS wide (its column: 705 pixels in a window 800
+# pixels wide, 756 at 1,400) beside body text BODY_PIXELS high. A figure's text is no smaller
+# than the body's there: TEXT points, which read BODY_PIXELS high on a figure whose drawn part
+# (what its PNG holds) is up to TEXT * FIGURE_PIXELS / (72 * BODY_PIXELS) = 7.29 inches wide.
+FIGURE_PIXELS = 700
+BODY_PIXELS = 16
+TEXT = 12.0
 STYLE = {
     "figure.dpi": DPI,
     "figure.facecolor": "white",
     "figure.constrained_layout.use": True,
     "savefig.facecolor": "white",
-    "font.size": 10,
-    "axes.titlesize": 10,
-    "axes.labelsize": 10,
-    "xtick.labelsize": 8.5,
-    "ytick.labelsize": 8.5,
-    "legend.fontsize": 9,
+    "font.size": TEXT,
+    "axes.titlesize": TEXT,
+    "axes.labelsize": TEXT,
+    "xtick.labelsize": TEXT,
+    "ytick.labelsize": TEXT,
+    "legend.fontsize": TEXT,
+    "figure.titlesize": TEXT,
+    "figure.labelsize": TEXT,
     "legend.frameon": False,
     "legend.markerscale": 1.5,
     "axes.facecolor": "white",
@@ -70,7 +94,7 @@ STYLE = {
     "grid.color": "0.88",
     "grid.linewidth": 0.6,
     "axes.axisbelow": True,
-    "lines.linewidth": 1.4,
+    "lines.linewidth": 1.6,
     "lines.markersize": 5,
 }
 # A value drawn as colour: viridis without its palest yellow, which fades into a white page.
@@ -80,6 +104,7 @@ XZ_LABELS = ("x = t cos t", "z = t sin t")
 LABELS_3D = ("x", "y", "z")
 ROLL_DOT = {"s": 1.2, "alpha": 0.5}  # 10,000 points of one set
 TITLE_GAP = 18  # points: the least room between the titles of panels side by side
+APART = 0.08  # of the figure's width: between a 3-D panel and the x-z panel beside it
 
 
 def _styled(min_pixels: int = MIN_PIXELS):
@@ -98,6 +123,7 @@ def _styled(min_pixels: int = MIN_PIXELS):
                     size = STYLE[f"{'y' if axis.axis_name == 'y' else 'x'}tick.labelsize"]
                     axis.set_tick_params(which="both", labelsize=size)
                 fig.draw_without_rendering()  # ticks and layout made now, under the style
+                _fit_3d(fig)
                 width = fig.get_tightbbox().width  # inches
                 fig.set_dpi(max(DPI, math.ceil(min_pixels / width)))
             return fig
@@ -112,13 +138,113 @@ def _others(n: int) -> list[str]:
     return [OTHERS[i % len(OTHERS)] for i in range(n)]
 
 
+# The style's numbers on 3-D axes: round values clear of the panel's corners, fewer where an
+# axis is drawn short (``_styled`` fits them once the figure is laid out).
+
+
+class _InnerTicks(Locator):
+    """Ticks of round values on a 3-D axis, at most ``most`` of them, none in the outer part of
+    the axis at either end (a 3-D panel's axes meet at its corners, where their numbers would
+    collide): a sixth, or a twelfth for two ticks, which then stand farther apart. ``_fit_3d``
+    lowers ``most`` where the drawn axis is too short for its numbers."""
+
+    MARGINS = {1: 1 / 6, 2: 1 / 12, 3: 1 / 6}
+
+    def __init__(self, most: int = 3) -> None:
+        self.most = most
+
+    def __call__(self) -> np.ndarray:
+        return self.tick_values(*self.axis.get_view_interval())
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        vmin, vmax = sorted((vmin, vmax))
+        margin = self.MARGINS[self.most] * (vmax - vmin)
+        lo, hi = vmin + margin, vmax - margin
+        if not hi > lo:  # all points at one value
+            return np.array([lo])
+        power = math.floor(math.log10(hi - lo))
+        several = []  # the ticks of each round step that gives two or more, finest first
+        for step in (m * 10.0**e for e in range(power - 2, power + 2) for m in (1, 2, 2.5, 5)):
+            ticks = np.arange(math.ceil(lo / step), math.floor(hi / step) + 1) * step
+            if 2 <= len(ticks) <= self.most:
+                return ticks
+            if len(ticks) >= 2:
+                several.append(ticks)
+        ticks = several[-1]
+        if self.most == 1:  # the round value nearest the middle
+            return ticks[[np.argmin(np.abs(ticks - (lo + hi) / 2))]]
+        return ticks[[0, -1]]  # two ticks as far apart as round values allow
+
+    def fewer(self) -> None:
+        """One tick fewer."""
+        self.most = max(self.most - 1, 1)
+
+
+def _tick_boxes(axis) -> list:
+    """The drawn boxes of an axis's numbers (after a draw)."""
+    lo, hi = sorted(axis.get_view_interval())
+    labels = [tick.label1 for tick in axis.majorTicks if lo <= tick.get_loc() <= hi]
+    return [label.get_window_extent() for label in labels if label.get_visible() and label.get_text()]
+
+
+def _crowded(axis, others: list) -> bool:
+    """Whether an axis's numbers come within a number's height of each other, or touch the
+    boxes ``others`` (the panel's other numbers and its axes' names)."""
+    boxes, room = _tick_boxes(axis), axis.label.get_fontsize() * axis.get_figure(root=True).dpi / 72
+    near = any(_gap(a, b) < room for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    return near or any(_gap(a, b) < room / 3 for a in boxes for b in others)
+
+
+def _gap(a, b) -> float:
+    """The room between two boxes: along whichever direction they do not overlap (negative
+    where they overlap)."""
+    return max(max(a.x0, b.x0) - min(a.x1, b.x1), max(a.y0, b.y0) - min(a.y1, b.y1))
+
+
+def _fit_3d(fig: Figure) -> None:
+    """Fewer ticks on the 3-D axes whose numbers crowd, until none does: in each panel, one axis
+    a round, the one with the most ticks (the y axis first, which the view foreshortens), down to
+    two on x and z, a scale, and one on y. The figure is drawn between rounds: a drawn axis's
+    length and its numbers' places are known only then."""
+    panels = [ax for ax in fig.axes if ax.name == "3d"]
+    for _ in range(8):
+        changed = False
+        for ax in panels:
+            axes = (ax.xaxis, ax.yaxis, ax.zaxis)
+            crowded = []
+            for axis in axes:
+                others = [box for other in axes if other is not axis for box in _tick_boxes(other)]
+                others += [a.label.get_window_extent() for a in axes if a.label.get_text()]
+                locator = axis.get_major_locator()
+                if not isinstance(locator, _InnerTicks):  # a panel not laid out by _axes3d
+                    continue
+                if _crowded(axis, others) and locator.most > (1 if axis is ax.yaxis else 2):
+                    crowded.append((locator.most, axis is ax.yaxis, locator))
+            if crowded:
+                max(crowded, key=lambda c: c[:2])[2].fewer()
+                changed = True
+        if not changed:
+            return
+        fig.draw_without_rendering()
+
+
+def _whole_box(axis, renderer=None, *, for_layout_only: bool = False):
+    """A 3-D axis's box with its name, whatever the layout asks."""
+    return type(axis).get_tightbbox(axis, renderer)
+
+
+# Matplotlib figures: their shared helpers, then the figures, each under ``_styled``.
+
+
 def _figure(height: float, width: float = WIDTH) -> Figure:
     return Figure(figsize=(width, height))
 
 
 def _number(value: float) -> str:
-    """A tick's value as the book prints numbers: 0.2, 5, 4,000."""
-    return f"{value:,.0f}" if abs(value) >= 1 and value == round(value) else f"{value:g}"
+    """A tick's value as the book prints numbers: 0.2, 5, 4,000, −20 (a minus sign, as
+    matplotlib's own ticks have it, not a hyphen)."""
+    text = f"{value:,.0f}" if abs(value) >= 1 and value == round(value) else f"{value:g}"
+    return text.replace("-", "\N{MINUS SIGN}")
 
 
 class _PlainLog(LogFormatter):
@@ -173,8 +299,8 @@ def _axes_xz(ax, lo: np.ndarray, hi: np.ndarray) -> None:
     low, high = _square(lo, hi)
     ax.set(xlim=(low, high), ylim=(low, high), xlabel=XZ_LABELS[0], ylabel=XZ_LABELS[1])
     ax.set_aspect("equal", adjustable="box")
-    ax.xaxis.set_major_locator(MaxNLocator(5))
-    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
 
 
 def _scatter3d(ax, points: np.ndarray, color, **style) -> None:
@@ -184,17 +310,26 @@ def _scatter3d(ax, points: np.ndarray, color, **style) -> None:
 
 
 def _axes3d(ax, lo: np.ndarray, hi: np.ndarray) -> None:
-    """Fixed limits drawn to scale, clear panes, and the axes named but not numbered: the 3-D view
-    shows the shape, the x-z view beside or below it the numbers (3-D tick labels collide)."""
+    """Fixed limits drawn to scale, clear panes, and each axis named and numbered, with few ticks,
+    so that the numbers stay clear of each other."""
     ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), zlim=(lo[2], hi[2]))
-    ax.set_box_aspect(hi - lo, zoom=0.95)
+    ax.set_box_aspect(hi - lo, zoom=1.25)
     ax.view_init(elev=VIEW[0], azim=VIEW[1])
     for axis, label in zip((ax.xaxis, ax.yaxis, ax.zaxis), LABELS_3D):
-        axis.set_major_locator(MaxNLocator(4))
-        axis.set_major_formatter(NullFormatter())
+        axis.set_major_locator(_InnerTicks())
+        _thousands(axis)
         axis.set_pane_color((1, 1, 1, 0))
         axis.set_label_text(label)
-        axis.labelpad = -10
+        axis.labelpad = 0
+        axis.set_tick_params(pad=0)
+        # The layout makes room for the name too, which matplotlib leaves out for a 3-D axis.
+        axis.get_tightbbox = functools.partial(_whole_box, axis)
+
+
+def _apart(fig: Figure) -> None:
+    """Room between a 3-D panel and the panel beside it, so that the one's z and the other's
+    axis name do not read as one."""
+    fig.get_layout_engine().set(wspace=APART)
 
 
 @_styled()
@@ -211,6 +346,7 @@ def roll(points: np.ndarray, color=REAL, title: str | None = None) -> Figure:
     _axes_xz(right, lo, hi)
     left.set_title("in 3-D")
     right.set_title("seen along the y axis")
+    _apart(fig)
     if title:
         fig.suptitle(title)
     return fig
@@ -282,36 +418,36 @@ def _key(labels_and_colors: dict[str, object]) -> list[Line2D]:
 
 
 @_styled(DETAIL_PIXELS)
-def overlay(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
-    """Figure 2, per epoch: the generated points (blue) under the real ones (red), seen along the
-    roll's axis (x against z). The real roll is a thin spiral there, so blue shows wherever the
-    model puts points off it."""
-    cols = min(len(generated), 3)
-    fig = _figure(-(-len(generated) // cols) * WIDTH / cols + 0.35)
-    lo, hi = _limits(real, *generated.values())
-    axes = _epoch_panels(fig, len(generated), cols)
-    for ax, (epoch, points) in zip(axes, generated.items()):
-        _scatter_xz(ax, points, GENERATED, s=1.5, alpha=0.6)
+def overlay(real: np.ndarray, recon: dict[int, np.ndarray]) -> Figure:
+    """Figure 2, per epoch: the reconstructions (blue; the report's "generated" points) under the
+    real points (red), seen along the roll's axis (x against z). The real roll is a thin spiral
+    there, so blue shows wherever the model puts points off it."""
+    cols = min(len(recon), 3)
+    fig = _figure(-(-len(recon) // cols) * WIDTH / cols + 0.35)
+    lo, hi = _limits(real, *recon.values())
+    axes = _epoch_panels(fig, len(recon), cols)
+    for ax, (epoch, points) in zip(axes, recon.items()):
+        _scatter_xz(ax, points, RECON, s=1.5, alpha=0.6)
         _scatter_xz(ax, real, REAL, s=0.6, alpha=0.5)
         _axes_xz(ax, lo, hi)
         ax.set_title(f"epoch {epoch:,}")
     _outer_labels(axes, cols)
-    key = _key({"generated (drawn first)": GENERATED, "real (drawn on top)": REAL})
+    key = _key({f"{RECON_NAME} (drawn first)": RECON, f"{REAL_NAME} (drawn on top)": REAL})
     fig.legend(handles=key, loc="outside upper center", ncols=2)
     return fig
 
 
 @_styled(DETAIL_PIXELS)
-def evolution(real: np.ndarray, generated: dict[int, np.ndarray]) -> Figure:
-    """Figure 3: the generated points alone at each epoch, seen along the roll's axis (x against
+def evolution(real: np.ndarray, recon: dict[int, np.ndarray]) -> Figure:
+    """Figure 3: the reconstructions alone at each epoch, seen along the roll's axis (x against
     z), and the real roll last, all on the same axes."""
-    n = len(generated) + 1
+    n = len(recon) + 1
     cols = min(n, 3)
     fig = _figure(-(-n // cols) * WIDTH / cols)
-    lo, hi = _limits(real, *generated.values())
+    lo, hi = _limits(real, *recon.values())
     axes = _epoch_panels(fig, n, cols)
-    for ax, (epoch, points) in zip(axes, generated.items()):
-        _scatter_xz(ax, points, GENERATED, s=1.0, alpha=0.5)
+    for ax, (epoch, points) in zip(axes, recon.items()):
+        _scatter_xz(ax, points, RECON, s=1.0, alpha=0.5)
         ax.set_title(f"epoch {epoch:,}")
     _scatter_xz(axes[-1], real, REAL, s=1.0, alpha=0.5)
     axes[-1].set_title("the real roll")
@@ -326,10 +462,10 @@ def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, eve
     """Figure 4, the objective (the report's VFE) at every iteration: left, the report's view
     (first ``drop`` iterations removed, every ``every``-th value); right, the whole curve with
     its per-epoch means, both axes on log scales, so that the first epochs get their share."""
-    fig = _figure(3.3)
+    fig = _figure(3.7)
     left, right = fig.subplots(1, 2)
     iterations = np.arange(1, len(objective) + 1)
-    left.plot(iterations[drop::every], objective[drop::every], lw=0.6, color=GENERATED)
+    left.plot(iterations[drop::every], objective[drop::every], lw=0.6, color=RECON)
     left.set(
         xlabel="iteration", ylabel="VFE per point", title=f"as in the report: from iteration {drop + 1:,}"
     )
@@ -338,7 +474,7 @@ def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, eve
     right.plot(iterations, objective, lw=0.3, color="0.65", label="every iteration")
     means = objective.reshape(-1, steps_per_epoch).mean(axis=1)
     ends = iterations[steps_per_epoch - 1 :: steps_per_epoch]
-    right.plot(ends, means, color=GENERATED, label="epoch mean")
+    right.plot(ends, means, color=RECON, label="epoch mean")
     right.set(xlabel="iteration", ylabel="VFE per point")
     _log(right, "x")
     _log(right, "y")
@@ -346,6 +482,8 @@ def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, eve
     epochs = right.secondary_xaxis("top", functions=per_epoch)
     epochs.set_xlabel("epoch")
     _plain_log(epochs.xaxis)
+    for axis in (right.xaxis, epochs.xaxis):  # half the page's width: every other power of ten
+        axis.set_major_locator(LogLocator(numticks=4))
     # The title above the epoch axis's name, a line's height clear of it: matplotlib would set it
     # right on the name, where it reads as a second line of it.
     right.annotate(
@@ -358,7 +496,10 @@ def objective_curves(objective: np.ndarray, steps_per_epoch: int, drop: int, eve
         va="bottom",
         fontsize=STYLE["axes.titlesize"],
     )
-    right.legend()
+    # Under the panels: inside the right one, any place crosses the fall or its noise.
+    key = fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    for line in key.get_lines():  # the key's lines thick enough to see their colour
+        line.set_linewidth(STYLE["lines.linewidth"])
     return fig
 
 
@@ -367,21 +508,21 @@ def distance_curves(run: Run, floors: dict[str, float], mark_epoch: int) -> Figu
     """Left, sliced W2 to a real sample at every recorded epoch; right, the energy distance at
     the snapshot epochs. Reconstructions and prior samples, with the noise floor dashed and the
     report's convergence epoch dotted; both axes on log scales, the epochs shared."""
-    fig = _figure(3.5)
+    fig = _figure(3.9)
     panels = (
         ("sliced_wasserstein", run.distance, {}, "sliced Wasserstein distance"),
         ("energy_distance", run.snapshot_distance, {"marker": "o", "ms": 4}, "energy distance"),
     )
     axes = fig.subplots(1, 2, sharex=True)
     for ax, (name, curve, style, label) in zip(axes, panels):
-        ax.plot(*curve(name, "recon"), color=GENERATED, label="reconstructions", **style)
-        ax.plot(*curve(name, "prior"), color=PRIOR, label="prior samples", **style)
+        ax.plot(*curve(name, "recon"), color=RECON, label=RECON_NAME, **style)
+        ax.plot(*curve(name, "prior"), color=PRIOR, label=PRIOR_NAME, **style)
         ax.axhline(floors[name], color="0.3", ls="--", lw=1, label="noise floor (two real samples)")
-        ax.axvline(mark_epoch, color=REAL, ls=":", lw=1.2, label=f"epoch {mark_epoch:,}")
+        ax.axvline(mark_epoch, color="0.3", ls=":", lw=1.4, label=f"epoch {mark_epoch:,}")
         ax.set(xlabel="epoch", ylabel=f"{label}\nto a real sample (data units)")
         _log(ax, "x")
         _log(ax, "y")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=4)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
     return fig
 
 
@@ -421,6 +562,7 @@ def latent_grid(decoded: np.ndarray, grid: np.ndarray, real: np.ndarray) -> Figu
     _axes_xz(right, lo, hi)
     left.set_title("in 3-D")
     right.set_title("seen along the y axis")
+    _apart(fig)
     fig.colorbar(dots, ax=right, label="$z_1$, the grid's first latent coordinate", shrink=0.9)
     return fig
 
@@ -579,9 +721,9 @@ def _points3d(points: np.ndarray, name: str, color: str, **kwargs) -> go.Scatter
 
 
 def _eye(distance: float) -> dict[str, float]:
-    """plotly's camera position for the static figures' view (``VIEW``), ``distance`` from the
-    centre (plotly's default is 2.2)."""
-    elevation, azimuth = np.radians(VIEW)
+    """plotly's camera position for ``CAMERA``, ``distance`` from the centre (plotly's default
+    is 2.2)."""
+    elevation, azimuth = np.radians(CAMERA)
     x, y, z = distance * np.array(
         [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
     )
@@ -591,7 +733,7 @@ def _eye(distance: float) -> dict[str, float]:
 def _scene(lo: np.ndarray | None = None, hi: np.ndarray | None = None, distance: float = 2.1) -> dict:
     """Axes x, y, z; with limits, fixed ranges drawn to scale (so that frames compare), else the
     data's own ranges to scale; seen from ``distance``."""
-    axes = {f"{a}axis": {"title": {"text": a}, "nticks": 5} for a in "xyz"}  # few ticks: none collide
+    axes = {f"{a}axis": {"title": {"text": a}, "nticks": 4, "tickfont": {"size": 14}} for a in "xyz"}
     # Looking at a point a little below the centre raises the scene in its frame: seen from
     # above (VIEW), the near bottom corner would come nearest the frame's edge.
     axes["camera"] = {"eye": _eye(distance), "center": {"x": 0, "y": 0, "z": -0.12}}
@@ -607,6 +749,7 @@ def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0, top: int =
     # Clicking a legend entry hides or shows that point set; double-clicking isolates it.
     fig.update_layout(
         template="plotly_white",
+        font={"size": BODY_PIXELS},  # as large as the page's text
         height=height,
         margin={"l": 10, "r": 10, "t": top, "b": bottom},
         legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "itemsizing": "constant"},
@@ -616,7 +759,7 @@ def _interactive_layout(fig: go.Figure, height: int, bottom: int = 0, top: int =
 
 
 def roll_3d(
-    points: np.ndarray, name: str = "real", color: str = REAL, n: int = SUBSAMPLE, seed: int = 0
+    points: np.ndarray, name: str = REAL_NAME, color: str = REAL, n: int = SUBSAMPLE, seed: int = 0
 ) -> go.Figure:
     """One point set as a 3-D scatter that turns and zooms: ``n`` of its points, drawn with ``seed``."""
     rows = subsample_rows(len(points), n, seed)
@@ -626,21 +769,22 @@ def roll_3d(
 
 
 def overlay_3d(
-    real: np.ndarray, generated: dict[int, np.ndarray], n: int = SUBSAMPLE, seed: int = 0
+    real: np.ndarray, recon: dict[int, np.ndarray], n: int = SUBSAMPLE, seed: int = 0
 ) -> go.Figure:
-    """Figure 2 to explore: generated (blue) and real (red) points in one scene, with a slider over
-    the epochs of ``generated``; trace 0 is the generated set, which each epoch's frame replaces.
+    """Figure 2 to explore: reconstructions (blue) and real (red) points in one scene, with a
+    slider over the epochs of ``recon``; trace 0 is the reconstructions, which each epoch's frame
+    replaces.
     It opens on the last epoch, the model the report's claims are about."""
     rows = subsample_rows(len(real), n, seed)
-    shown = {epoch: points[rows] for epoch, points in generated.items()}
+    shown = {epoch: points[rows] for epoch, points in recon.items()}
     lo, hi = _limits(real[rows], *shown.values())
     epochs = list(shown)
     fig = go.Figure(
-        [_points3d(shown[epochs[-1]], "generated", GENERATED), _points3d(real[rows], "real", REAL)],
+        [_points3d(shown[epochs[-1]], RECON_NAME, RECON), _points3d(real[rows], REAL_NAME, REAL)],
         frames=[
             go.Frame(
                 name=str(epoch),
-                data=[_points3d(points, "generated", GENERATED)],
+                data=[_points3d(points, RECON_NAME, RECON)],
                 traces=[0],
                 layout={"title": {"text": f"epoch {epoch:,}"}},
             )
@@ -680,10 +824,10 @@ def side_by_side_3d(
     fig = make_subplots(
         rows=1, cols=len(sets), specs=[[{"type": "scene"}] * len(sets)], subplot_titles=list(sets)
     )
-    for col, ((name, points), color) in enumerate(zip(sets.items(), colors or [GENERATED] * len(sets)), 1):
+    for col, ((name, points), color) in enumerate(zip(sets.items(), colors or [RECON] * len(sets)), 1):
         fig.add_trace(_points3d(points[rows], name, color), row=1, col=col)
         if real is not None:
-            faint = _points3d(real[rows], "real", REAL, legendgroup="real", showlegend=col == 1)
+            faint = _points3d(real[rows], REAL_NAME, REAL, legendgroup="real", showlegend=col == 1)
             faint.marker.opacity = 0.15
             fig.add_trace(faint, row=1, col=col)
     # Scenes about as high as they are wide in a window 800 pixels wide (half of the page's
@@ -697,8 +841,14 @@ def side_by_side_3d(
     return fig
 
 
+# What every fragment of ``html_figure`` holds (plotly's to_html writes it for each figure): the
+# book's HTML loads plotly.js on the pages that hold it (book/_ext/local_plotly.py).
+MARKER = 'class="plotly-graph-div"'
+
+
 class HTMLFigure:
-    """An interactive figure as an HTML fragment, for ``glue``: the page supplies plotly.js."""
+    """An interactive figure as an HTML fragment, for ``glue``: the page supplies plotly.js
+    wherever it finds ``MARKER``."""
 
     def __init__(self, html: str, div_id: str) -> None:
         self.html, self.div_id = html, div_id

@@ -17,7 +17,7 @@ except ImportError as err:  # a dependency of the book, as of vaebook.plots
     ) from err
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-MARKER = 'class="plotly-graph-div"'  # what plotly's to_html writes for every figure
+from vaebook.plots import MARKER  # noqa: E402  (the other half of html_figure's contract)
 
 
 def _serve_plotly_js(app, config) -> None:

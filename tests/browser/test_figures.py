@@ -8,6 +8,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from PIL import Image
 
+from vaebook import plots
+
 from .conftest import HTML, PAGES, WIDTHS, window
 from .test_html import _console_errors, _wait_for_plots
 
@@ -37,6 +39,25 @@ def test_every_figure_is_150_dpi_and_wide_enough(reading, site, page):
             assert image.format == "PNG", (label, source)
             assert image.info["dpi"][0] >= 149.9, (label, image.info["dpi"])  # PNG stores dots per metre
             assert image.width >= (1_800 if label in DETAILED else 900), (label, image.size)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_figures_are_shown_as_wide_as_their_text_was_drawn_for(browser, site, width):
+    """The page shows every static figure at least plots.FIGURE_PIXELS wide beside body text
+    plots.BODY_PIXELS high: the sizes tests/test_plots.py draws the figures' text for (no smaller
+    than the body's)."""
+    with window(browser, width):
+        for page in ("01_data", "04_training", "05_results", "07_generation"):
+            browser.get(f"{site}/{page}.html")
+            shown = browser.execute_script(
+                "const body = parseFloat(getComputedStyle(document.querySelector('main p')).fontSize);"
+                "return {body, figures: [...document.querySelectorAll('main figure img')]"
+                "  .map(i => [i.closest('figure').id, i.getBoundingClientRect().width])};"
+            )
+            assert shown["figures"], page
+            assert shown["body"] <= plots.BODY_PIXELS, (page, shown["body"])
+            narrow = [(label, w) for label, w in shown["figures"] if w < plots.FIGURE_PIXELS]
+            assert not narrow, f"{page} at {width} px: narrower than {plots.FIGURE_PIXELS}: {narrow}"
 
 
 def _between(browser, figure: str, view: str) -> dict:
