@@ -79,13 +79,18 @@ def initial_params(config: Config) -> list[np.ndarray]:
 
 @tf.custom_gradient
 def affine(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
-    """``x @ kernel + bias``, a Dense layer before its activation, with its gradients spelled in
-    the forms XLA runs fastest: broadcast sums where the layer is thin, dots elsewhere."""
+    """``x @ kernel + bias``, a Dense layer before its activation, with its
+    gradients spelled in the forms XLA runs fastest: broadcast sums where the
+    layer is thin, dots elsewhere."""
 
     def grad(dy):
         if kernel.shape[1] <= THIN:
-            dx = tf.reduce_sum(dy[:, None, :] * kernel[None, :, :], axis=-1)
-            dkernel = tf.reduce_sum(x[:, :, None] * dy[:, None, :], axis=0)
+            dx = tf.reduce_sum(
+                dy[:, None, :] * kernel[None, :, :], axis=-1
+            )
+            dkernel = tf.reduce_sum(
+                x[:, :, None] * dy[:, None, :], axis=0
+            )
         else:
             dx = tf.matmul(dy, kernel, transpose_b=True)
             dkernel = tf.matmul(x, dy, transpose_a=True)
@@ -94,9 +99,11 @@ def affine(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
     return tf.matmul(x, kernel) + bias, grad
 
 
-def mlp(params: list[tf.Tensor], x: tf.Tensor, activation: str) -> tf.Tensor:
-    """Dense layers of (kernel, bias) pairs, ``activation`` between them, the last
-    one linear."""
+def mlp(
+    params: list[tf.Tensor], x: tf.Tensor, activation: str
+) -> tf.Tensor:
+    """Dense layers of (kernel, bias) pairs, ``activation`` between them, the
+    last one linear."""
     act = keras.activations.get(activation)
     for i in range(0, len(params), 2):
         x = affine(x, params[i], params[i + 1])
@@ -113,7 +120,9 @@ def encode(
     return out[:, : network.latent_dim], out[:, network.latent_dim :]
 
 
-def decode(params: list[tf.Tensor], z: tf.Tensor, network: Network) -> tf.Tensor:
+def decode(
+    params: list[tf.Tensor], z: tf.Tensor, network: Network
+) -> tf.Tensor:
     """The decoder's output (the mean of p(x|z)) for each latent point."""
     return mlp(params[encoder_size(network) :], z, network.activation)
 
@@ -121,10 +130,11 @@ def decode(params: list[tf.Tensor], z: tf.Tensor, network: Network) -> tf.Tensor
 def forward(
     params: list[tf.Tensor], x: tf.Tensor, eps: tf.Tensor, network: Network
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """The reparameterised pass: encode x, draw z = mu + sigma * eps, decode z; the
-    decoder's output x_hat, and mu and logvar for the KL term."""
+    """The reparameterised pass: encode x, draw z = mu + sigma * eps, decode
+    z; the decoder's output x_hat, and mu and logvar for the KL term."""
     mu, logvar = encode(params, x, network)
-    return decode(params, reparameterize(mu, logvar, eps), network), mu, logvar
+    z = reparameterize(mu, logvar, eps)
+    return decode(params, z, network), mu, logvar
 
 
 class Programs(NamedTuple):

@@ -63,9 +63,13 @@ def adam_update(
     epsilon outside the square root, as TF 1's AdamOptimizer has it. The new
     (params, m, v)."""
     t = tf.cast(step + 1, tf.float32)
-    alpha = learning_rate * tf.sqrt(1.0 - ADAM_BETA2**t) / (1.0 - ADAM_BETA1**t)
+    alpha = (
+        learning_rate * tf.sqrt(1.0 - ADAM_BETA2**t) / (1.0 - ADAM_BETA1**t)
+    )
     m = [mi + (1.0 - ADAM_BETA1) * (g - mi) for mi, g in zip(m, grads)]
-    v = [vi + (1.0 - ADAM_BETA2) * (tf.square(g) - vi) for vi, g in zip(v, grads)]
+    v = [
+        vi + (1.0 - ADAM_BETA2) * (tf.square(g) - vi) for vi, g in zip(v, grads)
+    ]
     params = [
         p - alpha * mi / (tf.sqrt(vi) + ADAM_EPSILON)
         for p, mi, vi in zip(params, m, v)
@@ -80,11 +84,13 @@ def gradients(
     inputs: tf.Tensor,
     eps: tf.Tensor,
 ) -> tuple[Tensors, tf.Tensor]:
-    """The gradients of one batch's objective, and its (objective, mean reconstruction term, mean
-    KL term). ``inputs`` is what the encoder reads (``x`` with its noise), ``eps`` the draws of z.
+    """The gradients of one batch's objective, and its (objective, mean
+    reconstruction term, mean KL term). ``inputs`` is what the encoder reads
+    (``x`` with its noise), ``eps`` the draws of z.
 
-    The batch runs as two half-batches whose passes are independent until their gradients are
-    summed: XLA runs them on two cores at once; the numbers do not depend on the cores."""
+    The batch runs as two half-batches whose passes are independent until
+    their gradients are summed: XLA runs them on two cores at once; the
+    numbers do not depend on the cores."""
     batch = settings.batch_size
     sizes = [batch // 2, batch - batch // 2] if batch > 1 else [batch]
     with tf.GradientTape() as tape:
@@ -96,7 +102,8 @@ def gradients(
         ]
         recon, kl = (tf.concat(t, axis=0) for t in zip(*terms))
         value = objective(recon, kl, settings.loss)
-    return tape.gradient(value, params), tf.stack([value, tf.reduce_mean(recon), tf.reduce_mean(kl)])
+    record = tf.stack([value, tf.reduce_mean(recon), tf.reduce_mean(kl)])
+    return tape.gradient(value, params), record
 
 
 def train_step(
