@@ -159,3 +159,14 @@ def test_a_change_that_changes_nothing_shows_no_effect():
     # Three seeds cannot reject any shift (2 / 2**3 > 5%): the interval has no end.
     effect = comparison.compare_paired(same[:3], same[:3], "same", "base")
     assert (effect.low, effect.high) == (0.0, math.inf)
+
+
+def test_runs_that_never_get_there_rank_last_and_tie_with_each_other():
+    a, b = [10.0, 20.0, math.inf], [math.inf, math.inf, 30.0]
+    effect = comparison.compare({"a": a, "b": b}, "a", "b")
+    assert effect.p == pytest.approx(two_sided(split_us(a + b, 3), u_of(a, b)))
+    # The nine ratios, sorted: 10/inf, 10/inf, 20/inf, 20/inf, 10/30, 20/30, inf/inf (a tie: 1),
+    # inf/inf, inf/30; the fifth is the median.
+    assert effect.ratio == pytest.approx(1 / 3)
+    assert comparison.compare({"a": [math.inf] * 4, "b": [math.inf] * 4}, "a", "b").ratio == 1.0
+    assert effect.low <= effect.ratio <= effect.high

@@ -85,7 +85,9 @@ def _inverted(breaks: np.ndarray, p_at: Callable[[float], float], alpha: float) 
     """The shifts that a test does not reject at ``alpha``, as an interval: its p-value changes
     only at ``breaks``, rising towards their median and falling past it, so it is read between
     two breaks, bisecting each side, and the interval ends at breaks."""
-    b = np.unique(breaks)
+    b = np.unique(breaks[np.isfinite(breaks)])
+    if len(b) == 0:  # every pair is a run that never got there against one that did
+        return -np.inf, np.inf
     between = np.concatenate([[b[0] - 1], (b[:-1] + b[1:]) / 2, [b[-1] + 1]])  # i: below b[i]
 
     def kept(i: int) -> bool:
@@ -151,9 +153,11 @@ def _effect(
 
 def compare(values: Mapping[str, Sequence[float]], first: str, second: str, alpha: float = ALPHA) -> Effect:
     """Two independent groups of positive values (two designs, one value per run), by the
-    Mann-Whitney test; the ratio is the median of first_i / second_j over all pairs of runs."""
+    Mann-Whitney test; the ratio is the median of first_i / second_j over all pairs of runs.
+    A value may be ``inf`` (a run that never gets there): two of them count as a tie."""
     a, b = (np.log(np.asarray(values[name], dtype=float)) for name in (first, second))
-    shifts = (a[:, None] - b[None, :]).ravel()
+    with np.errstate(invalid="ignore"):  # inf - inf: a tie
+        shifts = np.nan_to_num((a[:, None] - b[None, :]).ravel(), nan=0.0, posinf=np.inf, neginf=-np.inf)
     return _effect(first, second, shifts, lambda s: rank_test(a - s, b), min(len(a), len(b)), alpha)
 
 

@@ -710,13 +710,14 @@ def html_figure(fig: go.Figure, div_id: str) -> HTMLFigure:
     return HTMLFigure(html, div_id)
 
 
-# The design chapter's figures. The two designs a claim compares get the two most distinct of
-# OTHERS and solid lines; the other designs the rest of OTHERS, dashed.
+# The design chapter's figures. The two designs a claim compares get two contrasting hues of
+# OTHERS and solid lines; the other designs the rest of OTHERS, most distinct first, dashed.
 CONTRAST = ("tab:purple", "tab:green")
+REST = ("tab:brown", "tab:cyan", "tab:olive", "tab:gray", "tab:pink")
 
 
 def _design_colors(labels: Sequence[str], contrast: tuple[str, str]) -> dict[str, str]:
-    rest = iter(c for c in OTHERS if c not in CONTRAST)
+    rest = iter(REST * len(labels))
     return {label: CONTRAST[contrast.index(label)] if label in contrast else next(rest) for label in labels}
 
 
@@ -757,8 +758,8 @@ def speed_and_ceiling(
     contrast: tuple[str, str],
 ) -> Figure:
     """Two panels, one row per design, one dot per run and a bar at the median: left the
-    ``speed`` values (epochs), right the ``ceiling`` values; ``labels`` name the two axes. The
-    designs in ``contrast`` in the hues of ``design_curves``. Both on log scales."""
+    ``speed`` values (epochs, on a log scale), right the ``ceiling`` values; ``labels`` name the
+    two axes. The designs in ``contrast`` in the hues of ``design_curves``."""
     designs = list(speed)
     colors = _design_colors(designs, contrast)
     fig = _figure(1.3 + 0.42 * len(designs))
@@ -769,8 +770,8 @@ def speed_and_ceiling(
             ax.plot(v, np.full(len(v), row), "o", color=colors[design], alpha=0.6, ms=5, mew=0)
             ax.plot([np.median(v)] * 2, [row - 0.3, row + 0.3], color=colors[design], lw=2)
         ax.set_xlabel(label)
-        _log(ax, "x")
         ax.grid(False, axis="y")
+    _log(axes[0], "x")
     rows = range(len(designs))
     axes[0].set(yticks=rows, yticklabels=designs, ylim=(-0.6, len(designs) - 0.4), ylabel="design")
     axes[0].invert_yaxis()
