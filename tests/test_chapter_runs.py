@@ -45,6 +45,7 @@ class TestChaptersOneToThreeAndNine:
         nb = execute("03_architecture", folder, latent_dim=1, hidden_layers=1, hidden_units=1)
         assert glued(nb)["total-params"] == (3 + 1) * 1 + (1 + 1) * 2 + (1 + 1) * 1 + (1 + 1) * 3
 
+    @pytest.mark.integration
     def test_the_original_code_chapter_s_suggestion_leaves_the_noise_question_open(self, folder):
         # Without input noise the two ways of drawing it are one run: the log cannot tell them apart,
         # and the variant without noise is the script's own run, so it changes nothing.
@@ -59,6 +60,7 @@ class TestChaptersOneToThreeAndNine:
             "within our runs' spread", "below", "above"
         }
 
+    @pytest.mark.integration
     def test_a_one_setting_epoch_the_runs_do_not_record_stops_at_once(self, folder):
         message = stops_at_once("09_original_code", folder, "change_epochs", change_epochs=7)
         assert "a multiple of eval_every=10" in message and "got 7" in message
@@ -103,6 +105,7 @@ class TestChaptersFourToEight:
         assert values["grid-dims"] == "its one dimension"
         assert values["latent-shown"] == "its one latent dimension, against $t$"
 
+    @pytest.mark.integration
     def test_the_design_chapter_s_suggestion_and_three_seeds_that_cannot_tell_designs_apart(self, folder):
         values = glued(execute("08_design", folder, **self.DESIGN, **suggestion("08_design", 0)))
         assert values["fraction-pct"] == "80%" and values["n-tests"] == 10
@@ -112,5 +115,6 @@ class TestChaptersFourToEight:
         assert values["claim-speed"] == values["claim-plateau"] == "no difference shown"
         assert values["loo-same"] == values["half-same"] == 10
 
+    @pytest.mark.integration
     def test_a_fraction_of_the_way_past_the_plateau_stops_at_once(self, folder):
         assert "between 0 and 1" in stops_at_once("08_design", folder, "fraction", fraction=1.5)
