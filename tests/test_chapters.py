@@ -38,19 +38,22 @@ def test_the_original_code_chapter_trains_the_script_s_settings_with_the_noise_d
     values = parameters("09_original_code")
     assert FIELDS - set(values) == {"noise_draw"}
     config = Config.from_parameters(values, varied=("noise_draw",))
-    # The script's settings, with distances recorded at the last epoch only (its runs' losses
-    # and last points are all the chapter uses).
-    assert (config.snapshots, config.eval_every) == ((config.epochs,), config.epochs)
-    measured = {"snapshots": Config().snapshots, "eval_every": Config().eval_every}
-    assert config.replace(noise_draw="once", **measured) == report.ORIGINAL_CODE
+    # Exactly the script's settings, with the default records: the runs of chapters 5 and 6's
+    # tests of the script's configuration, twelve seeds of them at least.
+    assert config.replace(noise_draw="once") == report.ORIGINAL_CODE
+    assert values["seeds"] >= 12
+    assert values["change_epochs"] in config.snapshot_epochs  # every distance recorded there
 
 
 def test_the_design_chapter_varies_its_grid_and_takes_every_other_field():
     values = parameters("08_design")
     assert FIELDS - set(values) == {"hidden_layers", "activation"}
-    assert {"hidden_layers_grid", "activation_grid", "seeds"} <= set(values)
+    assert {"hidden_layers_grid", "activation_grid", "seeds", "fraction", "tail"} <= set(values)
     with pytest.raises(ValueError, match="cannot be a parameter here"):
         Config.from_parameters(values | {"activation": "relu"}, varied=("hidden_layers", "activation"))
+    # Table 1's settings but the run's length: twice the report's, so that the plateau is reached.
+    config = Config.from_parameters(values, varied=("hidden_layers", "activation"))
+    assert config == Config(epochs=2 * Config().epochs)
 
 
 @pytest.mark.parametrize(

@@ -50,14 +50,15 @@ def test_the_prediction_interval_covers_one_more_draw_as_often_as_it_says():
 
 
 def test_each_term_is_compared_on_its_own():
-    # Five seeds whose epoch means agree with the log in total and reconstruction; their KL term
-    # is 30% above the log's at every epoch: only the KL term lies beyond the outer interval.
+    # Twelve seeds whose epoch means agree with the log in total and reconstruction; their KL term
+    # is 30% above the log's at every epoch: only the KL term lies below the seeds.
     rng = np.random.default_rng(1)
     log = np.array([[400.0, 360.0, 40.0], [300.0, 260.0, 40.0], [200.0, 160.0, 40.0]])
-    seeds = [log * np.exp(rng.normal(0, 0.02, size=log.shape)) * [1, 1, 1.3] for _ in range(5)]
-    total, recon, kl = original_log.compare_terms(log, seeds)
+    seeds = [log * np.exp(rng.normal(0, 0.02, size=log.shape)) * [1, 1, 1.3] for _ in range(12)]
+    terms = original_log.compare_terms(log, seeds)
+    total, recon, kl = terms
     assert (total.term, recon.term, kl.term) == original_log.COLUMNS
-    assert (total.place, recon.place, kl.place) == ("within", "within", "below")
+    assert original_log.places(terms) == {"total": "within", "reconstruction": "within", "kl": "below"}
     assert kl.ratio == pytest.approx(1 / 1.3 - 1, abs=0.03)
     # The level is the mean of log over the epochs: a constant factor moves it by log(factor).
     np.testing.assert_allclose(original_log.levels(log * 2) - original_log.levels(log), np.log(2))
@@ -65,13 +66,36 @@ def test_each_term_is_compared_on_its_own():
     assert below[2] == 3 and above[2] == 0
 
 
-def test_between_the_inner_and_the_outer_interval_the_seeds_cannot_settle_it():
+def test_the_p_value_is_where_the_interval_s_edge_meets_the_log():
     seeds = (0.0, 0.01, -0.01, 0.02, -0.02)  # levels: mean 0, standard deviation 0.0158
-    inner, outer = (original_log.prediction_interval(seeds, level) for level in (0.9, 0.999))
-    for log_level, place in (
-        (0.0, "within"),
-        ((inner[1] + outer[1]) / 2, "at the edge"),
-        (outer[0] - 0.01, "below"),
-    ):
-        assert original_log.TermComparison("total", log_level, seeds).place == place
-    assert outer[1] - outer[0] > 2 * (inner[1] - inner[0])  # five seeds: the outer interval is wide
+    for level in (0.5, 0.9, 0.95, 0.999):
+        low, high = original_log.prediction_interval(seeds, level)
+        assert original_log.prediction_p(seeds, high) == pytest.approx(1 - level)
+        assert original_log.prediction_p(seeds, low) == pytest.approx(1 - level)
+    assert original_log.prediction_p(seeds, 0.0) == pytest.approx(1.0)
+    # By hand: t = 0.05 / (s sqrt(1 + 1/5)) with 4 degrees of freedom, from the t distribution.
+    from scipy import stats
+
+    t = 0.05 / (np.std(seeds, ddof=1) * np.sqrt(1.2))
+    assert original_log.prediction_p(seeds, 0.05) == pytest.approx(2 * stats.t.sf(t, 4))
+
+
+def test_the_three_terms_are_corrected_together():
+    # Each term's p-value set by placing the log: 0.03, 0.2 and 0.5. Alone, 0.03 is below 5%;
+    # Holm compares the smallest of three with 5% / 3, so no term leaves the seeds. At 0.004 it does.
+    seeds = tuple(np.linspace(-1, 1, 12))
+
+    def at(p):
+        return float(np.mean(seeds) - (original_log.prediction_interval(seeds, 1 - p)[1] - np.mean(seeds)))
+
+    terms = [
+        original_log.TermComparison(term, at(p), seeds)
+        for term, p in zip(original_log.COLUMNS, (0.03, 0.2, 0.5))
+    ]
+    assert [t.p for t in terms] == pytest.approx([0.03, 0.2, 0.5])
+    assert set(original_log.places(terms).values()) == {"within"}
+    assert original_log.places(terms, alpha=0.1)["total"] == "below"
+    terms[0] = original_log.TermComparison("total", at(0.004), seeds)
+    assert original_log.places(terms)["total"] == "below"
+    terms[0] = original_log.TermComparison("total", -at(0.004), seeds)
+    assert original_log.places(terms)["total"] == "above"

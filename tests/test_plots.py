@@ -1,6 +1,7 @@
 """The book's figures: the static ones as a page shows them (size, resolution, legible text, axes
 that compare), and the interactive views (which points they show, their slider, legend and HTML)."""
 
+import colorsys
 import importlib
 import importlib.util
 import io
@@ -236,6 +237,29 @@ def _all_figures() -> dict:
         "log_comparison": plots.log_comparison(
             logged, means[logged], {"a run": means}, band=("a run", means * 0.9, means * 1.1)
         ),
+        **_design_figures(),
+    }
+
+
+DESIGNS = ("1 × relu", "1 × tanh", "2 × relu", "2 × tanh")
+CLAIM = ("1 × relu", "2 × tanh")
+
+
+def _design_figures() -> dict:
+    """The design chapter's figures, for four designs of three runs each."""
+    epochs = np.concatenate([[1, 5, 9], np.arange(10, 2_001, 10)])
+    rng = np.random.default_rng(2)
+    curves = {
+        name: [(epochs, (0.2 * (i + 1) + 3.0 / np.sqrt(epochs)) * rng.uniform(0.9, 1.1)) for _ in range(3)]
+        for i, name in enumerate(DESIGNS)
+    }
+    speed = {name: list(rng.uniform(5, 300, 3)) for name in DESIGNS}
+    plateau = {name: list(rng.uniform(1.2, 4.0, 3)) for name in DESIGNS}
+    return {
+        "design_curves": plots.design_curves(curves, "distance to a real sample", 0.1, contrast=CLAIM),
+        "speed_and_ceiling": plots.speed_and_ceiling(
+            speed, plateau, ("epochs to 90% of the way", "plateau, in noise floors"), contrast=CLAIM
+        ),
     }
 
 
@@ -451,7 +475,15 @@ def test_red_blue_and_orange_mean_the_roll_the_reconstructions_and_the_prior_sam
     """Figures of designs, seeds and ways of training draw their groups in other colours, so that a
     colour means one thing throughout the book (reference lines, axhline and axvline, aside)."""
     reserved = {to_hex(c) for c in (plots.REAL, plots.GENERATED, plots.PRIOR)}
-    for name in ("spread_curves", "settling_curves", "threshold_epochs", "log_comparison", "floor_multiples"):
+    for name in (
+        "spread_curves",
+        "settling_curves",
+        "threshold_epochs",
+        "log_comparison",
+        "design_curves",
+        "speed_and_ceiling",
+        "floor_multiples",
+    ):
         drawn = set()
         for ax in figures[name].axes:
             reference = (ax.get_xaxis_transform(), ax.get_yaxis_transform())
@@ -561,3 +593,23 @@ def test_the_book_loads_plotly_js_wherever_an_interactive_figure_is():
     extension = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(extension)
     assert extension.MARKER is plots.MARKER
+
+
+def test_the_two_designs_a_claim_compares_get_contrasting_hues_and_solid_lines(figures):
+    (ax,) = figures["design_curves"].axes
+    lines = {line.get_label().split(" (")[0]: line for line in ax.lines if "seeds" in line.get_label()}
+    assert set(lines) == set(DESIGNS)
+    assert [to_hex(lines[name].get_color()) for name in CLAIM] == [to_hex(c) for c in plots.CONTRAST]
+    assert {lines[name].get_linestyle() for name in CLAIM} == {"-"}
+    others = [name for name in DESIGNS if name not in CLAIM]
+    assert {lines[name].get_linestyle() for name in others} == {"--"}
+    assert len({to_hex(line.get_color()) for line in lines.values()}) == 4  # four designs, four hues
+    # Contrasting: the claim's two hues lie far apart on the colour wheel (purple and pink did not).
+    hues = [colorsys.rgb_to_hsv(*to_rgb(c))[0] for c in plots.CONTRAST]
+    assert min(abs(hues[0] - hues[1]), 1 - abs(hues[0] - hues[1])) > 0.25
+    # The speed-and-plateau figure: a row per design, in the same hues; epochs on a log scale.
+    left, right = figures["speed_and_ceiling"].axes
+    assert [t.get_text() for t in left.get_yticklabels()] == list(DESIGNS)
+    assert (left.get_xscale(), right.get_xscale()) == ("log", "linear")
+    dots = {to_hex(line.get_color()) for line in left.lines}
+    assert {to_hex(c) for c in plots.CONTRAST} <= dots

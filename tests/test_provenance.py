@@ -213,7 +213,7 @@ def test_every_figure_and_table_of_the_book_has_a_record():
     assert {"fig-roll", "table-1", "fig-vfe", "fig-overlay", "fig-convergence", "fig-design"} <= labels
     assert [r["label"] for r in rows if r["runs"] is None] == []
     assert next(r for r in rows if r["label"] == "table-1")["runs"] == []
-    assert len(next(r for r in rows if r["label"] == "fig-design")["runs"]) == 5 * 4  # seeds x designs
+    assert len(next(r for r in rows if r["label"] == "fig-design")["runs"]) == 10 * 4  # seeds x designs
 
 
 def test_the_reference_stack_is_in_the_committed_appendix():

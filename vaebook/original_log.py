@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
-from vaebook import report
+from vaebook import report, robustness
 from vaebook.config import Config
 from vaebook.results import Run
 
@@ -46,12 +47,13 @@ def the_log(config: Config) -> np.ndarray:
 # Each term on its own, against several seeds of this book's run. The unit of comparison is a run:
 # the epochs of one run are not independent draws, so a run is summarised by its *level* in each
 # term, the mean over the logged epochs of log(epoch mean), and the script's log counts as one run.
-# If the log were one more run, its level would fall inside the seeds' INNER prediction interval
-# nine times in ten, and outside the OUTER one once in a thousand: inside the first the seeds cannot
-# tell the log from another run; outside the second the log differs; in between, so few seeds cannot
-# settle it. The zone between keeps a verdict from turning on a seed (or on rounding) at the edge.
-INNER, OUTER = 0.90, 0.999
-PLACES = ("within", "at the edge", "below", "above")
+# If the log were one more run, its level would fall inside the seeds' prediction interval of
+# coverage INTERVAL 95 times in 100; the chance that it falls at least as far from their mean is the
+# term's p-value, and the three terms' p-values are corrected together (Holm): a term whose
+# corrected p-value is at most ALPHA is "below" or "above" the seeds, any other "within" them.
+INTERVAL = 0.95
+ALPHA = 0.05
+PLACES = ("within", "below", "above")
 
 
 def levels(means: np.ndarray) -> np.ndarray:
@@ -63,17 +65,29 @@ def levels(means: np.ndarray) -> np.ndarray:
     return np.log(means).mean(axis=0)
 
 
-def prediction_interval(values: Sequence[float], level: float) -> tuple[float, float]:
-    """Where one more draw from the distribution of ``values`` falls with chance ``level``, if they
-    are normal with unknown mean and spread: mean ± t · s · sqrt(1 + 1/n), n - 1 degrees of freedom."""
-    from scipy import stats
-
+def _spread(values: Sequence[float]) -> tuple[np.ndarray, float, float]:
+    """``values`` as an array, their mean, and the scale of one more draw's distance from that
+    mean, s * sqrt(1 + 1/n)."""
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         raise ValueError(f"a prediction interval needs two values at least, got {len(values)}")
-    n, mean, spread = len(values), values.mean(), values.std(ddof=1)
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * spread * np.sqrt(1 + 1 / n)
-    return float(mean - half), float(mean + half)
+    return values, float(values.mean()), float(values.std(ddof=1) * np.sqrt(1 + 1 / len(values)))
+
+
+def prediction_interval(values: Sequence[float], level: float) -> tuple[float, float]:
+    """Where one more draw from the distribution of ``values`` falls with chance ``level``, if they
+    are normal with unknown mean and spread: mean ± t · s · sqrt(1 + 1/n), n - 1 degrees of freedom."""
+    values, mean, scale = _spread(values)
+    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * scale
+    return mean - half, mean + half
+
+
+def prediction_p(values: Sequence[float], x: float) -> float:
+    """The chance that one more draw from the distribution of ``values`` falls at least as far from
+    their mean as ``x`` (two-sided, under the same assumptions): ``x`` is on the edge of the
+    prediction interval of level 1 - p."""
+    values, mean, scale = _spread(values)
+    return float(2 * stats.t.sf(abs(x - mean) / scale, len(values) - 1))
 
 
 @dataclass(frozen=True)
@@ -84,19 +98,14 @@ class TermComparison:
     log_level: float
     seed_levels: tuple[float, ...]
 
-    def interval(self, level: float) -> tuple[float, float]:
+    def interval(self, level: float = INTERVAL) -> tuple[float, float]:
         """The seeds' prediction interval of coverage ``level`` for one more run's level."""
         return prediction_interval(self.seed_levels, level)
 
     @property
-    def place(self) -> str:
-        """One of PLACES: "within" the INNER interval, "below" or "above" the OUTER one, else
-        "at the edge"."""
-        low, high = self.interval(OUTER)
-        if self.log_level < low or self.log_level > high:
-            return "below" if self.log_level < low else "above"
-        low, high = self.interval(INNER)
-        return "within" if low <= self.log_level <= high else "at the edge"
+    def p(self) -> float:
+        """The chance that one more run's level is at least as far from the seeds' mean as the log's."""
+        return prediction_p(self.seed_levels, self.log_level)
 
     @property
     def ratio(self) -> float:
@@ -112,6 +121,16 @@ def compare_terms(log: np.ndarray, seed_means: Sequence[np.ndarray]) -> list[Ter
         TermComparison(term, float(logged), tuple(map(float, column)))
         for term, logged, column in zip(COLUMNS, levels(log), seeds.T)
     ]
+
+
+def places(terms: Sequence[TermComparison], alpha: float = ALPHA) -> dict[str, str]:
+    """Each term's place, one of PLACES: "below" or "above" the seeds where Holm's correction over
+    the ``terms`` rejects, at family-wise level ``alpha``, that the log is one more run; else
+    "within"."""
+    rejected = robustness.holm({t.term: t.p for t in terms}, alpha)
+    return {
+        t.term: ("below" if t.ratio < 0 else "above") if rejected[t.term] else "within" for t in terms
+    }
 
 
 def outside_the_seeds(log: np.ndarray, seed_means: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -620,7 +620,7 @@ def settling_curves(
             right.plot(at[i], gain[i], "o", color=color, ms=7, mec="white", mew=1, zorder=3)
     right.axhline(tol, color="0.3", ls="--", lw=1, label=f"tolerance, {tol:.0%}")
     for ax in (left, right):
-        ax.axvline(claimed, color=REAL, ls=":", lw=1.2, label=f"epoch {claimed:,}" if ax is right else None)
+        ax.axvline(claimed, color="0.3", ls=":", lw=1.2, label=f"epoch {claimed:,}" if ax is right else None)
         ax.set_xlim(0, None)
         _thousands(ax.xaxis)
     left.set(xlabel="epoch", ylabel="distance to a real sample,\n× the noise floor (median, range)")
@@ -893,10 +893,77 @@ def floor_multiples(
     for (label, value), style in zip(edges.items(), (":", "--", "-.")):
         ax.axhline(value, color="0.3", ls=style, lw=1)
         ax.annotate(label, (1, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8.5)  # fmt: skip
-    ax.axvline(mark_epoch, color=REAL, ls=":", lw=1.2, label=f"epoch {mark_epoch:,}")
+                    textcoords="offset points", va="center", fontsize=TEXT)  # fmt: skip
+    ax.axvline(mark_epoch, color="0.3", ls=":", lw=1.2, label=f"epoch {mark_epoch:,}")
     ax.set(xlabel="epoch", ylabel="distance to a real sample\nas a multiple of the noise floor")
     _log(ax, "x")
     _log(ax, "y")
     fig.legend(loc="outside upper center", ncols=len(groups) + 1)
+    return fig
+
+
+# The design chapter's figures. The two designs a claim compares get the first two colours of
+# OTHERS, the most distinct pair, and solid lines; the other designs the rest of OTHERS, dashed.
+CONTRAST, REST = OTHERS[:2], OTHERS[2:]
+
+
+def _design_colors(labels: Sequence[str], contrast: tuple[str, str]) -> dict[str, str]:
+    rest = iter(REST * len(labels))
+    return {label: CONTRAST[contrast.index(label)] if label in contrast else next(rest) for label in labels}
+
+
+@_styled()
+def design_curves(
+    groups: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+    ylabel: str,
+    floor: float,
+    contrast: tuple[str, str],
+) -> Figure:
+    """One line per design: the median over its runs' (epochs, values) curves, with the band from
+    the lowest to the highest; the two designs in ``contrast`` solid, in contrasting hues, the
+    others dashed; the noise floor dashed grey. Both axes on log scales, so that the first epochs'
+    fall and the last epochs' level both show."""
+    fig = _figure(3.8)
+    ax = fig.add_subplot()
+    colors = _design_colors(list(groups), contrast)
+    for label, curves in groups.items():
+        epochs = curves[0][0]
+        values = np.stack([v for _, v in curves])
+        color, style = colors[label], "-" if label in contrast else "--"
+        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.18, lw=0)
+        median = np.median(values, axis=0)
+        ax.plot(epochs, median, color=color, ls=style, label=f"{label} ({len(curves)} seeds)")
+    ax.axhline(floor, color="0.3", ls=":", lw=1.2, label="noise floor")
+    ax.set(xlabel="epoch", ylabel=ylabel)
+    _log(ax, "x")
+    _log(ax, "y")
+    fig.legend(loc="outside right upper")
+    return fig
+
+
+@_styled()
+def speed_and_ceiling(
+    speed: dict[str, Sequence[float]],
+    ceiling: dict[str, Sequence[float]],
+    labels: tuple[str, str],
+    contrast: tuple[str, str],
+) -> Figure:
+    """Two panels, one row per design, one dot per run and a bar at the median: left the
+    ``speed`` values (epochs, on a log scale), right the ``ceiling`` values; ``labels`` name the
+    two axes. The designs in ``contrast`` in the hues of ``design_curves``."""
+    designs = list(speed)
+    colors = _design_colors(designs, contrast)
+    fig = _figure(1.3 + 0.42 * len(designs))
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, values, label in zip(axes, (speed, ceiling), labels):
+        for row, design in enumerate(designs):
+            v = np.asarray(values[design], dtype=float)
+            ax.plot(v, np.full(len(v), row), "o", color=colors[design], alpha=0.6, ms=5, mew=0)
+            ax.plot([np.median(v)] * 2, [row - 0.3, row + 0.3], color=colors[design], lw=2)
+        ax.set_xlabel(label)
+        ax.grid(False, axis="y")
+    _log(axes[0], "x")
+    rows = range(len(designs))
+    axes[0].set(yticks=rows, yticklabels=designs, ylim=(-0.6, len(designs) - 0.4), ylabel="design")
+    axes[0].invert_yaxis()
     return fig
