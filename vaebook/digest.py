@@ -24,6 +24,7 @@ from importlib import resources
 # a swept run is the run trained alone) or describes the machine (stack).
 COMPUTING = (
     "config",
+    "arithmetic",  # the data's and the distances' products, written out without BLAS
     "data",
     "loss",
     "backend",
