@@ -24,12 +24,14 @@ from pathlib import Path
 import nbformat
 
 from vaebook.book import build, provenance
+from vaebook.book import tier as tier_choice
 from vaebook.book.toc import Book
 from vaebook.stack import fingerprint
 
 TIERS = {
     "portable": "re-execute every chapter; text and verdicts exact, numbers within RTOL",
     "strict": "pytest --nbval book/: every committed output equal (the reference stack only)",
+    tier_choice.AUTO: "strict on the reference stack, else portable (vaebook.book.tier.choose)",
 }
 # The one tolerance of the portable tier: a number passes if it is within this relative
 # difference of the committed one (plus one unit of its last printed digit, which rounding of a
@@ -285,6 +287,9 @@ def check(
     if reference is not None:
         note = provenance.stack_note(reference, fingerprint())
         print(f"vaebook check: {note or 'this machine has the reference stack of the committed outputs'}")
+    if tier == tier_choice.AUTO:
+        tier = "portable" if chapters or parameters else tier_choice.choose(reference, fingerprint())
+        print(tier_choice.announcement(tier), flush=True)
     if tier == "strict":
         return subprocess.call([sys.executable, "-m", "pytest", "--nbval", str(book.folder)], cwd=book.root)
     report = portable(book, [known[c] for c in chapters] if chapters else None, parameters)
