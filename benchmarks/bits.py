@@ -3,6 +3,7 @@
 
     python benchmarks/bits.py save /tmp/bits-3.12.npz      # in each environment, from an empty cache
     python benchmarks/bits.py compare /tmp/bits-3.11.npz /tmp/bits-3.12.npz
+    OPENBLAS_CORETYPE=Haswell python benchmarks/bits.py save --small /tmp/bits-haswell.npz
 
 ``save`` trains the report's configuration (1,000 epochs) and a small one and stores every array
 of both runs: losses, weights, each snapshot's points, every distance. ``save --quick`` trains,

@@ -3,6 +3,7 @@ with the machine that ran it, to ``benchmarks/PERFORMANCE.md`` (each run overwri
 
     python benchmarks/speed.py            # about two minutes on 2 cores (make bench)
     python benchmarks/speed.py --quick    # fewer epochs, a smoke test: printed, not written
+    python benchmarks/speed.py --isa AVX2,AVX512 --repeat 5   # XLA instruction sets: printed, not written
 
 Measures steps per second of ``vaebook.train`` (the whole-epoch XLA loop) and of ``model.fit``
 (the same VAE, data, loss and optimizer, with Keras's default ``jit_compile="auto"``), their
@@ -10,6 +11,12 @@ ratio, the wall time of the report's full run in a new process (1,000 epochs, 10
 compilation and the distance evaluations included), the sweep's throughput in model-steps per
 second (one by one, on the local pool of one process per core, and through a dask LocalCluster of
 2 worker processes with 1 thread each), and peak memory.
+
+``--isa`` compares the instruction sets XLA compiles for instead: the trainer's steady state and
+the report's run in a new process, in wall time and in CPU time (which other processes' load
+changes far less), measured in a process of its own per instruction set
+(``XLA_FLAGS=--xla_cpu_max_isa=LEVEL``), the sets taking turns ``--repeat`` times, so that a
+change in the machine's load falls on all of them alike; it prints each set's medians.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ from __future__ import annotations
 import argparse
 import atexit
 import datetime
+import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,25 +61,36 @@ def fit_steps_per_second(config: vaebook.Config, epochs: int) -> float:
     return epochs * config.steps_per_epoch / (time.perf_counter() - start)
 
 
-def train_steps_per_second(config: vaebook.Config) -> float:
-    """Steady-state steps/s of ``vaebook.train``: after a warm-up run that compiles (the compiled
-    functions are shared by runs of one design), a long run minus a short one cancels what
-    every run pays once (its first evaluations, the final save)."""
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """The CPU time (user and system, every thread) of this process, or of its finished children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def train_steps_per_second(config: vaebook.Config) -> tuple[float, float]:
+    """Steady-state steps/s of ``vaebook.train``, and its CPU time per step in microseconds (every
+    thread's, which other processes' load changes far less than the wall time): after a warm-up run
+    that compiles (the compiled functions are shared by runs of one design), a long run minus a
+    short one cancels what every run pays once (its first evaluations, the final save)."""
     quiet = config.replace(eval_every=10_000)
     vaebook.train(quiet.replace(epochs=2, seed=config.seed + 1), progress=False)  # compiles
+    before = cpu_seconds()
     short = vaebook.train(quiet.replace(epochs=2), progress=False).seconds
+    middle = cpu_seconds()
     long = vaebook.train(quiet, progress=False).seconds
-    return (config.epochs - 2) * config.steps_per_epoch / (long - short)
+    steps = (config.epochs - 2) * config.steps_per_epoch
+    return steps / (long - short), 1e6 * ((cpu_seconds() - middle) - (middle - before)) / steps
 
 
-def fresh_process_run(config: vaebook.Config) -> tuple[float, float]:
-    """``train(config)``'s own seconds and the wall time of the whole command, in a new Python
-    process with an empty cache: what a user's first ``vaebook train`` of it costs."""
+def fresh_process_run(config: vaebook.Config) -> tuple[float, float, float]:
+    """``train(config)``'s own seconds, the wall time of the whole command and its CPU seconds, in
+    a new Python process with an empty cache: what a user's first ``vaebook train`` of it costs."""
     code = f"import vaebook; print(vaebook.train(vaebook.{config!r}, progress=False).seconds)"
     env = dict(os.environ, VAEBOOK_CACHE=scratch_cache())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-    return float(out.stdout.split()[-1]), time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+    return float(out.stdout.split()[-1]), wall, cpu
 
 
 def cluster_sweep_steps_per_second(configs: list[vaebook.Config]) -> float | None:
@@ -138,12 +158,60 @@ def markdown(rows: list[tuple[str, str, str]], machine: list[tuple[str, str]]) -
     return "\n".join(lines) + "\n"
 
 
+# What --isa measures in each instruction set's process, by name.
+MEASURED = (
+    "vaebook.train, steady state (steps/s)",
+    "vaebook.train, steady state (CPU microseconds per step)",
+    "the report's run in a new process (s)",
+    "the report's run in a new process (CPU s)",
+)
+
+
+def trainer_measurements(quick: bool) -> dict[str, float]:
+    """The trainer's steady state and the report's run in a new process, in wall and CPU time:
+    what an instruction set changes (``--isa``'s child process)."""
+    steady = train_steps_per_second(vaebook.Config(epochs=20 if quick else 200))
+    seconds, _, cpu = fresh_process_run(vaebook.Config(epochs=100 if quick else 1000))
+    return dict(zip(MEASURED, (*steady, seconds, cpu)))
+
+
+def compare_isas(levels: list[str], repeat: int, quick: bool) -> None:
+    """Measure ``trainer_measurements`` under each XLA instruction set ``repeat`` times, the sets
+    taking turns, each in a new process with an empty cache; print every measurement and the
+    medians, and each set's median relative to the first set's."""
+    results: dict[str, list[dict[str, float]]] = {level: [] for level in levels}
+    command = [sys.executable, __file__, "--measure-trainer"] + (["--quick"] if quick else [])
+    for round_ in range(1, repeat + 1):
+        for level in levels:
+            env = dict(os.environ, XLA_FLAGS=f"--xla_cpu_max_isa={level}", VAEBOOK_CACHE=scratch_cache())
+            out = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            measured = json.loads(out.stdout.splitlines()[-1])
+            results[level].append(measured)
+            print(f"round {round_}/{repeat}, {level}: "
+                  + "; ".join(f"{what} {value:,.1f}" for what, value in measured.items()), flush=True)
+    print(f"medians of {repeat} rounds (load average now {load_average()}):")
+    first = levels[0]
+    for what in MEASURED:
+        medians = {level: statistics.median(r[what] for r in results[level]) for level in levels}
+        shown = (f"{level} {v:,.1f} ({v / medians[first]:.3f}x {first})" for level, v in medians.items())
+        print(f"  {what}: " + "; ".join(shown))
+
+
 def main() -> None:
     """Measure, print each row as it comes, and write the performance file (not with --quick)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs: a smoke test, not a measurement")
+    parser.add_argument("--isa", metavar="LEVELS", help="compare XLA instruction sets: AVX2,AVX512 (printed)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of --isa (default 5)")
+    parser.add_argument("--measure-trainer", action="store_true", help=argparse.SUPPRESS)  # --isa's child
     args = parser.parse_args()
     os.environ["VAEBOOK_CACHE"] = scratch_cache()
+    if args.measure_trainer:
+        print(json.dumps(trainer_measurements(args.quick)))
+        return
+    if args.isa:
+        compare_isas(args.isa.split(","), args.repeat, args.quick)
+        return
     load_before = load_average()
     epochs = 20 if args.quick else 200
     config = vaebook.Config(epochs=epochs)
@@ -155,11 +223,11 @@ def main() -> None:
 
     fit = fit_steps_per_second(config, epochs=max(2, epochs // 10))
     row("`model.fit` (Keras, the same VAE, data, loss and Adam)", f"{fit:,.0f} steps/s")
-    ours = train_steps_per_second(config)
+    ours, _ = train_steps_per_second(config)
     row("`vaebook.train`, steady state", f"{ours:,.0f} steps/s", f"{ours / fit:.1f}x `model.fit`")
 
     full = vaebook.Config(epochs=100 if args.quick else 1000)
-    seconds, wall = fresh_process_run(full)
+    seconds, wall, _ = fresh_process_run(full)
     row(
         f"the report's run ({full.epochs:,} epochs, {full.epochs * full.steps_per_epoch:,} steps) in a new "
         "process, compilation and distance evaluations included",

@@ -1,7 +1,8 @@
 """How `pytest --nbval book/` runs the chapters: through book/nbval_sanitize.cfg unless told
 otherwise, and, on several cores (pytest-xdist), one TensorFlow thread per kernel and the
 chapters that train most first. On a machine whose stack is not the reference stack of the
-committed outputs, it says so first, and again after failures."""
+committed outputs (in a field that can move a digit: vaebook.stack.NOT_NUMERIC names the others),
+it says so first, and again after failures."""
 
 import functools
 import os
@@ -40,7 +41,9 @@ def _stack_note() -> str | None:
 
 def pytest_report_header(config):
     note = _stack_note()
-    return [f"vaebook: {note}"] if note else []
+    if not note:
+        return []
+    return [f"vaebook: {note}", "vaebook: `make test` (vaebook check auto) runs the portable tier here."]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

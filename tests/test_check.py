@@ -161,7 +161,7 @@ def test_the_cpu_model_is_sanitized_as_nbval_reads_the_file():
 
 
 def test_an_unknown_tier_chapter_or_parameter_is_a_clear_error(capsys):
-    with pytest.raises(ValueError, match="tier must be one of 'portable', 'strict', got 'fast'"):
+    with pytest.raises(ValueError, match="tier must be one of 'portable', 'strict', 'auto', got 'fast'"):
         check.check("fast")
     assert cli.main(["check", "fast"]) == 2
     err = capsys.readouterr().err

@@ -1,8 +1,10 @@
+import hashlib
+
 import numpy as np
 import pytest
 
 from vaebook import swiss_roll
-from vaebook.data import FLOOR, real_sample_seed, reference_roll
+from vaebook.data import FLOOR, REPORT_COV, REPORT_FACTOR, real_sample_seed, reference_roll, roll_parameters
 
 pytestmark = pytest.mark.quick
 
@@ -49,10 +51,28 @@ def test_sklearn_roll_is_uniform():
 
 
 def test_the_training_data_is_numpy_s_stream_of_the_seed():
+    """numpy's multivariate_normal of the seed, to its last bits but for BLAS's rounding."""
     rng = np.random.default_rng(7)
-    t, height = rng.multivariate_normal([10.0, -10.0], [[10.0, -5.0], [-5.0, 10.0]], size=50).T
+    t, height = rng.multivariate_normal([10.0, -10.0], [[10.0, -5.0], [-5.0, 10.0]], size=5000).T
+    ours = roll_parameters(5000, seed=7)
+    assert np.allclose(ours, (t, height), rtol=0, atol=1e-14)  # a few units of the last place
     expected = np.stack([t * np.cos(t), height, t * np.sin(t)], axis=1).astype(np.float32)
-    assert np.array_equal(swiss_roll(50, seed=7), expected)
+    assert np.allclose(swiss_roll(5000, seed=7), expected, rtol=1e-6, atol=0)
+
+
+def test_the_roll_keeps_the_bits_of_the_book_whatever_the_blas_kernel():
+    """The points the committed chapters were computed from (numpy's multivariate_normal through
+    OpenBLAS's SkylakeX kernel), which no BLAS kernel now changes."""
+    digest = hashlib.sha256(np.stack(roll_parameters(10_000, seed=0)).tobytes()).hexdigest()
+    assert digest == "3929e3af0ad629d434d7548eadd5c14b48a37d2c3810e3ee6bb01e69ffa2d407"
+    reference = hashlib.sha256(reference_roll(10_000, 7).tobytes()).hexdigest()
+    assert reference == "e09aefdde815d18c0eed17d41c150c6a488daf4b94ecce0a7d47c712a487fc9d"
+
+
+def test_the_report_s_factor_is_a_square_root_of_its_covariance():
+    assert np.allclose(REPORT_FACTOR @ REPORT_FACTOR.T, REPORT_COV, rtol=1e-15, atol=4e-15)
+    u, s, _ = np.linalg.svd(REPORT_COV)  # what multivariate_normal factors it with
+    assert np.allclose(REPORT_FACTOR, u * np.sqrt(s), rtol=4e-16, atol=0)
 
 
 def test_no_seed_draws_another_seed_s_reference_or_floor_sample():

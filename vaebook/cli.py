@@ -67,7 +67,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("-p", **parameter)
     check = commands.add_parser("check", help="check that the book holds on this machine")
     check.add_argument("--root", **root)
-    check.add_argument("tier", nargs="?", default="portable", help="portable (default) or strict")
+    tiers = "portable (default), strict, or auto (strict on the reference stack, else portable)"
+    check.add_argument("tier", nargs="?", default="portable", help=tiers)
     check.add_argument(
         "--chapter", action="append", metavar="NAME", help="only this chapter (portable tier; repeatable)"
     )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # names the failures (errors).
 COMPUTING = (
     "config",
+    "arithmetic",  # the data's and the distances' products, written out without BLAS
     "data",
     "loss",
     "backend",

@@ -1,4 +1,8 @@
-"""Distances between point sets, read against the noise floor of two real samples."""
+"""Distances between point sets, read against the noise floor of two real samples.
+
+No distance goes through BLAS, whose rounding depends on the CPU kernel it picks: the products
+of point coordinates are written out (``vaebook.arithmetic``), in the order that gives the bits a
+BLAS kernel with fused multiply-adds gives."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vaebook.arithmetic import fma_matmul_float32, row_blocks
 from vaebook.config import NEIGHBOURS
 from vaebook.data import FLOOR, real_sample_seed, reference_roll, swiss_roll
 
@@ -63,15 +68,26 @@ def _sorted_projections(points: np.ndarray, n_projections: int, seed: int) -> np
     float32 digits) and memoised: a trainer compares many point sets with the same real sample."""
     directions = np.random.default_rng(seed).standard_normal((points.shape[1], n_projections))
     directions /= np.linalg.norm(directions, axis=0)
-    projections = np.sort((directions.T @ points.T).astype(np.float32), axis=1)
+    projections = np.sort(fma_matmul_float32(directions.T, points.T), axis=1)
     projections.flags.writeable = False  # shared between callers through the cache
     return projections
 
 
 def _pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Euclidean distances between the rows of a and b, by |a|^2 + |b|^2 - 2 a.b (one matmul)."""
-    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-    return np.sqrt(np.maximum(d2, 0.0))
+    """Euclidean distances between the rows of a and b, by |a|^2 + |b|^2 - 2 a.b, the dot products
+    summed coordinate by coordinate. For points that are float32 values (the book's), every
+    product is exact in float64, so these are the bits of ``2.0 * a @ b.T`` through any BLAS
+    kernel that sums in coordinate order, fused or not."""
+    twice_a, norms_a, norms_b = 2.0 * a, (a * a).sum(1), (b * b).sum(1)
+    out = np.empty((len(a), len(b)))
+    for block in row_blocks(*out.shape):
+        x, d2 = twice_a[block], out[block]
+        dots, term = np.multiply.outer(x[:, 0], b[:, 0]), np.empty_like(d2)
+        for k in range(1, a.shape[1]):
+            dots += np.multiply.outer(x[:, k], b[:, k], out=term)
+        np.subtract(np.add.outer(norms_a[block], norms_b, out=d2), dots, out=d2)
+        np.sqrt(np.maximum(d2, 0.0, out=d2), out=d2)
+    return out
 
 
 def _mean_pairwise(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,7 +1,8 @@
-"""The software and hardware stack that computes a run: ``fingerprint()`` describes this
-process's, ``stack_key()`` is the part of it that a run's numbers depend on, which names the
-run's file in the cache (a run trained by another TensorFlow or XLA instruction set is trained
-again, not loaded).
+"""The software and hardware stack that computes the book's numbers: ``fingerprint()`` describes
+this process's, ``differences()`` names the fields in which two stacks differ that can move a
+digit, and ``stack_key()`` is the part that a run's numbers depend on, which names the run's file
+in the cache (a run trained by another TensorFlow or XLA instruction set is trained again, not
+loaded).
 
 This module loads no TensorFlow and nothing else of the package, so that a process that only
 compares stacks (the book's test configuration) starts at once.
@@ -29,13 +30,28 @@ FIELDS = {
     "tensorflow": "TensorFlow",
     "keras": "Keras",
     "numpy": "NumPy",
+    "numpy_simd": "NumPy's SIMD extensions",
+    "scipy": "SciPy",
+    "blas": "NumPy's BLAS",
+    "blas_kernel": "BLAS kernel",
     "xla_flags": "XLA_FLAGS",
     "threads": "TensorFlow threads",
 }
-# The fields that do not change a run's numbers: XLA compiles for the instruction set, not the
-# CPU model, and the runs are the same at any thread count (tests/test_training.py checks it).
-# A machine that differs only there computes the reference stack's numbers.
-NOT_NUMERIC = ("cpu", "threads")
+# The fields that cannot move a digit of the book, each for its reason (a machine that differs
+# from the reference stack only in them computes its numbers):
+# - cpu: XLA compiles for the instruction set (isa), numpy's loops for its SIMD extensions
+#   (numpy_simd); the CPU model adds nothing to them.
+# - isa_from: where isa was read; isa itself is compared.
+# - blas, blas_kernel: no number of the book goes through BLAS (vaebook.arithmetic writes the
+#   products out), so neither the library nor the kernel it picks for the CPU (which
+#   OPENBLAS_CORETYPE can name) moves a digit; tests/test_data.py and test_metrics.py pin the bits.
+# - threads: the runs are the same at any thread count (tests/test_training.py checks it).
+# The others are compared: isa (XLA's code), os (its C library, whose exp and log numpy calls
+# without AVX-512, and SciPy calls), python, tensorflow (XLA), keras (the initial weights), numpy
+# (the draws, sums and sorts), numpy_simd (with AVX-512, numpy's float64 exp and log round
+# otherwise than the C library; the chapters' log-scale statistics use them), scipy (the
+# chapters' t quantiles) and xla_flags (XLA's other options).
+NOT_NUMERIC = ("cpu", "isa_from", "blas", "blas_kernel", "threads")
 # XLA's --xla_cpu_max_isa levels on x86-64, oldest first, with the /proc/cpuinfo flag of each.
 X86_LEVELS = (("SSE4_2", "sse4_2"), ("AVX", "avx"), ("AVX2", "avx2"), ("AVX512", "avx512f"))
 
@@ -124,12 +140,43 @@ def _threads() -> int | None:
     return tf.config.threading.get_intra_op_parallelism_threads() if tf is not None else None
 
 
+def _numpy_simd() -> str:
+    """The SIMD extensions numpy's loops run with here beyond its build's baseline (numpy's own
+    report, as ``numpy.show_runtime`` prints it), e.g. "X86_V3 X86_V4 AVX512_ICL"."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return " ".join(f for f in __cpu_dispatch__ if __cpu_features__.get(f)) or "(baseline only)"
+
+
+@functools.cache
+def _numpy_blas() -> tuple[str, str]:
+    """(numpy's BLAS library and version, the kernel it runs), as threadpoolctl reads them:
+    read-only, with the environment put back after threadpoolctl's import, which sets an OpenMP
+    variable for Intel's runtime."""
+    import numpy  # noqa: F401  (its BLAS is loaded with it)
+
+    unset = "KMP_DUPLICATE_LIB_OK" not in os.environ
+    try:
+        from threadpoolctl import threadpool_info
+    finally:
+        if unset:
+            os.environ.pop("KMP_DUPLICATE_LIB_OK", None)
+    found = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    if not found:
+        return "none found", "none"
+    lib = next((lib for lib in found if "numpy" in lib.get("filepath", "")), found[0])
+    version = lib.get("version") or "(version unknown)"
+    return f"{lib['internal_api']} {version}", lib.get("architecture") or "n/a"
+
+
 def fingerprint() -> dict[str, object]:
-    """This process's stack: the CPU, the instruction set XLA compiles for, the OS and the
-    versions that compute the book's numbers. Keys and their names are ``FIELDS``."""
+    """This process's stack: the CPU, the instruction set XLA compiles for, the OS, the versions
+    that compute the book's numbers, numpy's SIMD extensions and BLAS. Keys and their names are
+    ``FIELDS``; ``NOT_NUMERIC`` says which can move a digit."""
     cpu, host_isa, source = _host_cpu()
     flags = os.environ.get("XLA_FLAGS", "")
     isa = requested_isa(flags)
+    blas, kernel = _numpy_blas()
     return {
         "cpu": cpu,
         "isa": isa or host_isa,
@@ -139,6 +186,10 @@ def fingerprint() -> dict[str, object]:
         "tensorflow": _version("tensorflow-cpu", "tensorflow", "tensorflow-macos"),
         "keras": _version("keras"),
         "numpy": _version("numpy"),
+        "numpy_simd": _numpy_simd(),
+        "scipy": _version("scipy"),
+        "blas": blas,
+        "blas_kernel": kernel,
         "xla_flags": flags,
         "threads": _threads(),
     }
@@ -155,9 +206,10 @@ def stack_key(stack: dict[str, object] | None = None) -> str:
 
 def differences(reference: dict[str, object], stack: dict[str, object]) -> dict[str, tuple[object, object]]:
     """The fields that can change the numbers in which ``stack`` differs from ``reference``:
-    name -> (reference value, this value)."""
+    name -> (reference value, this value). A field the reference does not record (a fingerprint
+    older than the field) is not compared."""
     return {
         name: (reference.get(key), stack.get(key))
         for key, name in FIELDS.items()
-        if key not in NOT_NUMERIC and reference.get(key) != stack.get(key)
+        if key not in NOT_NUMERIC and key in reference and reference.get(key) != stack.get(key)
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from vaebook.book import build, kernels, provenance
+from vaebook.book import tier as tier_choice
 from vaebook.book.compare import RTOL, Comparison, Number, compare_notebooks, sanitizers
 from vaebook.book.parameters import by_chapter
 from vaebook.book.toc import Book
@@ -30,6 +31,7 @@ __all__ = ["RTOL", "TIERS", "check", "output_folder", "portable", "summary"]
 TIERS = {
     "portable": "re-execute every chapter; text and verdicts exact, numbers within RTOL",
     "strict": "pytest --nbval book/: every committed output equal (the reference stack only)",
+    tier_choice.AUTO: "strict on the reference stack, else portable (vaebook.book.tier.choose)",
 }
 SANITIZE = "nbval_sanitize.cfg"  # in book/: what both tiers leave out of the comparison
 
@@ -107,6 +109,9 @@ def check(
     if reference is not None:
         note = provenance.stack_note(reference, fingerprint())
         print(f"vaebook check: {note or 'this machine has the reference stack of the committed outputs'}")
+    if tier == tier_choice.AUTO:
+        tier = "portable" if chapters or parameters else tier_choice.choose(reference, fingerprint())
+        print(tier_choice.announcement(tier), flush=True)
     if tier == "strict":
         with kernels.stoppable("vaebook check"):
             return kernels.run([sys.executable, "-m", "pytest", "--nbval", str(book.folder)], book.root)
