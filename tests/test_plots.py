@@ -132,7 +132,8 @@ def test_html_figure_is_deterministic_and_leaves_plotly_js_to_the_page():
 def test_without_plotly_the_import_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "plotly", None)  # `import plotly` now raises ImportError
     monkeypatch.setitem(sys.modules, "plotly.graph_objects", None)
-    monkeypatch.delitem(sys.modules, "vaebook.plots")
+    for name in [m for m in sys.modules if m == "vaebook.plots" or m.startswith("vaebook.plots.")]:
+        monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=re.escape('pip install -e ".[dev]"')):
         importlib.import_module("vaebook.plots")
 
@@ -147,13 +148,6 @@ def test_the_latent_means_of_a_one_dimensional_latent_space_are_drawn_against_t(
         "encoder mean $\\mu_1$",
         "encoder mean $\\mu_2$",
     )
-
-
-def test_the_threshold_epochs_count_the_runs_that_never_get_there():
-    fig = plots.threshold_epochs({"a": [10.0, 20.0, np.inf], "b": [np.inf, np.inf]}, limit=30)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
-    assert sorted(t.get_text() for t in ax.texts) == ["never: 1", "never: 2"]
 
 
 def test_the_log_comparison_has_a_panel_per_term_and_the_log_s_dots():
@@ -201,7 +195,6 @@ def _all_figures() -> dict:
     """Every static figure of vaebook.plots, drawn from synthetic inputs of the chapters' shapes."""
     real, generated = _snapshots()
     epochs = np.arange(10, 251, 10)
-    curves = {f"{k} x tanh": [(epochs, np.linspace(1, 0.3 / k, 25) * s) for s in (1, 1.1)] for k in (1, 2)}
     t = np.linspace(1, 20, 2_000)
     grid = np.stack(np.meshgrid(*[np.linspace(-3, 3, 25)] * 2), axis=-1).reshape(-1, 2)
     steps = np.arange(2_000)
@@ -220,7 +213,6 @@ def _all_figures() -> dict:
         "distance_curves": plots.distance_curves(_Run(), floors, 200),
         "latent_means": plots.latent_means(np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / 10, t),
         "latent_grid": plots.latent_grid(real[: len(grid)], grid, real),
-        "spread_curves": plots.spread_curves(curves, "distance to a real sample", 0.05, 0.1),
         "settling_curves": plots.settling_curves(
             {"a": [(epochs, np.linspace(3, 1, 25) * s) for s in (1, 1.2)], "b": [(epochs, 4 - epochs / 125)]},
             {"a": (epochs[:12], np.linspace(0.3, 0.05, 12)), "b": (epochs[:12], np.full(12, 0.2))},
@@ -233,7 +225,6 @@ def _all_figures() -> dict:
             {"band": 1.4, "twice": 2.0, "five times": 5.0},
             200,
         ),
-        "threshold_epochs": plots.threshold_epochs({"a": [10.0, 20.0, np.inf], "b": [np.inf]}, limit=30),
         "log_comparison": plots.log_comparison(
             logged, means[logged], {"a run": means}, band=("a run", means * 0.9, means * 1.1)
         ),
@@ -411,7 +402,7 @@ def test_the_overlay_draws_the_generated_points_first_and_the_real_ones_on_top()
     real, generated = _snapshots()
     fig = plots.overlay(real, {1000: generated[1000]})
     first, second = fig.axes[0].collections
-    assert to_hex(first.get_facecolor()[0], keep_alpha=False) == to_hex(plots.GENERATED)
+    assert to_hex(first.get_facecolor()[0], keep_alpha=False) == to_hex(plots.RECON)
     assert to_hex(second.get_facecolor()[0], keep_alpha=False) == to_hex(plots.REAL)
     assert first.get_zorder() <= second.get_zorder()
     assert np.array_equal(first.get_offsets(), generated[1000][:, [0, 2]])
@@ -474,11 +465,9 @@ def test_the_floor_multiples_name_the_grades_edges(figures):
 def test_red_blue_and_orange_mean_the_roll_the_reconstructions_and_the_prior_samples_only(figures):
     """Figures of designs, seeds and ways of training draw their groups in other colours, so that a
     colour means one thing throughout the book (reference lines, axhline and axvline, aside)."""
-    reserved = {to_hex(c) for c in (plots.REAL, plots.GENERATED, plots.PRIOR)}
+    reserved = {to_hex(c) for c in (plots.REAL, plots.RECON, plots.PRIOR)}
     for name in (
-        "spread_curves",
         "settling_curves",
-        "threshold_epochs",
         "log_comparison",
         "design_curves",
         "speed_and_ceiling",
@@ -534,7 +523,7 @@ def test_compared_things_get_contrasting_colours_by_the_style_s_rule():
         assert _contrast_on_white(color) >= 3, color
     assert _distance(others[0], others[1]) >= 100
     assert _distance("tab:purple", "tab:pink") < 30  # the pair the rule replaces
-    assert plots._others(len(others) + 1)[-1] == others[0]  # more things than colours: they repeat
+    assert plots.style._others(len(others) + 1)[-1] == others[0]  # more things than colours: they repeat
 
 
 def test_every_3d_panel_has_numbers_on_its_axes(figures, texts):
