@@ -38,7 +38,7 @@ supported = "$(1)" -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 1
 # password), else fails.
 as_root = if [ "$$(id -u)" = 0 ]; then $(1); elif command -v sudo >/dev/null; then sudo $(1); else false; fi
 
-.PHONY: setup venv test unit quick notebooks html pdf browser check build bench lab
+.PHONY: setup venv test unit integration quick notebooks html pdf browser check build bench lab
 
 setup: venv  ## vaebook and its dev tools in the environment, axe-core (npm) into .vendor, TeX and browser packages (apt)
 	"$(BIN)/python" -m pip install -e ".[dev]"
@@ -80,18 +80,24 @@ venv:
 		"$(PYTHON)" -m venv $(if $(filter .venv,$(VENV)),--clear) "$(VENV)"; \
 	fi
 
-# Everything CI runs. The unit tests, the notebooks and the HTML come first and stop at the first
-# failure; the PDF and browser checks then both run even if one fails (a missing TeX or browser
-# is named with what to install), and the make fails at the end if either did.
-test: unit notebooks html
+# Everything CI runs. The unit and integration tests, the notebooks and the HTML come first and stop
+# at the first failure; the PDF and browser checks then both run even if one fails (a missing TeX
+# or browser is named with what to install), and the make fails at the end if either did.
+test: unit integration notebooks html
 	@status=0; $(MAKE) --no-print-directory pdf || status=1; \
 		$(MAKE) --no-print-directory browser || status=1; exit $$status
 
-# The unit tests, after the lint and the import layers (pyproject.toml's import-linter contracts).
+# The unit tests, after the lint and the import layers (pyproject.toml's import-linter contracts):
+# pytest's default, which leaves out the tests marked integration.
 unit:
 	"$(BIN)/ruff" check .
 	"$(BIN)/lint-imports"
 	"$(BIN)/python" -m pytest tests/
+
+# The tests marked integration: chapters executed by papermill, vaebook in processes of its own,
+# sweeps on a process pool and a dask cluster.
+integration:
+	"$(BIN)/python" -m pytest tests/ -m integration
 
 # The fast tier for the edit-and-test loop: the tests marked quick, which touch every module, in
 # one process (TensorFlow is imported once).

@@ -27,6 +27,7 @@ def notebook(path, *sources):
 
 
 def test_chapters_follow_the_toc():
+    """The build executes the book's chapters in the table of contents' order, and only notebooks."""
     chapters = Book(ROOT).chapters()
     names = [p.stem for p in chapters]
     assert names[:5] == ["01_data", "02_loss", "03_architecture", "04_training", "05_results"]

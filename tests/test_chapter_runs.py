@@ -4,14 +4,16 @@ the test and the page cannot drift apart), with edge values of their parameters 
 or stop at once naming the parameter), and with parameters that flip a claim chapter's verdict
 (the rendered verdict flips with it, and no assert fires). Two classes of about equal cost, which
 pytest-xdist runs on the two cores side by side; a class's executions share their cache, so a run
-is trained once per class. A third, marked integration, re-runs chapters 5 and 6 at the report's
-own settings, on fewer runs than the book."""
+is trained once per class. A third re-runs chapters 5 and 6 at the report's own settings, on
+fewer runs than the book. All are the integration tier's (make integration)."""
 
 import os
 
 import nbformat
 import pytest
 from papermill_runs import BOOK, SMALL, execute, glued, stops_at_once, suggestion
+
+pytestmark = pytest.mark.integration  # each test executes a chapter in a kernel
 
 
 @pytest.fixture(scope="class")

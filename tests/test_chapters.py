@@ -92,6 +92,7 @@ def visible_code(chapter: str) -> list[str]:
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_plumbing_is_out_of_sight(chapter):
+    """A reader sees at most 60 lines of code, no glue calls, no nbval comments, and no history."""
     shown = visible_code(chapter)
     assert len(shown) <= 60, len(shown)
     assert not [line for line in shown if re.search(r"\bglue(_figure|_table)?\(", line)]

@@ -120,6 +120,8 @@ def test_n_points_must_be_a_multiple_of_batch_size():
 
 
 def test_frozen_and_normalised():
+    """Settings given as another type (an int rate, a float epoch count, snapshots as text) are
+    stored as the field's type, and a Config cannot be changed in place."""
     c = Config(learning_rate=1, epochs=50.0, snapshots="5, 1")
     assert isinstance(c.learning_rate, float) and c.epochs == 50 and c.snapshots == (1, 5)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -35,6 +35,7 @@ def test_negative_elbo_accepts_tensors_and_float32(batch):
 
 
 def test_loss_terms_per_sample(batch):
+    """Each sample's squared error and KL divergence, against numpy, the KL never negative."""
     x, x_hat, mu, logvar = batch
     recon, kl = (np.asarray(t) for t in loss_terms(*batch))
     assert recon.shape == kl.shape == (64,)

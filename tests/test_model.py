@@ -2,8 +2,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from small_runs import noisy
 
-from vaebook import VAE, Config, snapshot_draws, train
+from vaebook import VAE, Config, snapshot_draws
 from vaebook.model import Network, affine, decode, encode, initial_params, layer_shapes
 
 
@@ -19,6 +20,8 @@ def numpy_mlp(params, x, activation):
 
 
 def test_shapes_and_parameter_count():
+    """Table 1's network: its outputs' shapes, and its parameters counted by hand (Keras's layers
+    and the functional parameters alike)."""
     model = VAE(Config())
     x = np.zeros((7, 3), np.float32)
     mu, logvar = model.encode(x)
@@ -85,11 +88,9 @@ def test_encode_and_decode_are_the_network_of_table_1(activation):
 
 
 @pytest.mark.parametrize("noise_draw", ["step", "once"])
-def test_the_trained_model_reproduces_the_last_snapshot_exactly(noise_draw):
-    config = Config(
-        n_points=500, epochs=4, hidden_units=16, noise_std=1.0, noise_draw=noise_draw, latent_dim=3
-    )
-    run = train(config, progress=False)
+def test_the_trained_model_reproduces_the_last_snapshot_exactly(noise_draw, trained):
+    config = noisy(noise_draw)  # test_step's runs: one epoch, its last snapshot
+    run = trained(config)
     draws = snapshot_draws(config, config.epochs)
     snapshot = run.snapshots[config.epochs]
     assert np.array_equal(run.model.reconstruct(draws.inputs, eps=draws.eps), snapshot.reconstructions)
@@ -97,6 +98,8 @@ def test_the_trained_model_reproduces_the_last_snapshot_exactly(noise_draw):
 
 
 def test_keras_fit_save_and_load(tmp_path):
+    """The Keras wrapper (the benchmark's baseline) trains with fit, and saves and loads with its
+    Config and weights."""
     config = Config(n_points=200, epochs=1, hidden_units=8)
     model = VAE(config)
     model.compile(optimizer="adam")

@@ -9,14 +9,14 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from small_runs import TINY
 
-from vaebook import Config, stack, train
+from vaebook import Config, stack
 from vaebook.book import glue, provenance
 from vaebook.book.toc import Book
 from vaebook.cli import parser, train_config
 from vaebook.store import RunFile, is_cached, run_key
 
-SMALL = Config(n_points=200, batch_size=100, epochs=2, hidden_units=8, eval_every=1)
 ROOT = Path(__file__).resolve().parent.parent
 APPENDIX = ROOT / "book" / f"{provenance.APPENDIX}.ipynb"
 
@@ -62,16 +62,18 @@ def test_the_thread_count_and_the_cpu_model_are_not_differences():
     assert "TensorFlow: " in note and "2.99.0 here" in note and "make check" in note
 
 
-def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch):
+def test_a_run_stores_its_stack_and_another_stack_retrains_it(monkeypatch, trained):
     monkeypatch.delenv("XLA_FLAGS", raising=False)
-    train(SMALL, progress=False)
-    path = RunFile.of(SMALL).path
+    path = RunFile.of(TINY).path
     assert path.name.endswith(f"-{stack.stack_key()}.npz")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(trained.file(TINY))
+    assert is_cached(TINY)
     with np.load(path) as stored:
         assert json.loads(str(stored["stack"])) == json.loads(json.dumps(stack.fingerprint()))
     # Another instruction set (or TensorFlow, Keras, NumPy) names another file: not loaded.
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=SSE4_2")
-    assert not is_cached(SMALL)
+    assert not is_cached(TINY)
 
 
 @pytest.mark.quick
@@ -141,7 +143,7 @@ def glue_output(name: str, text: str):
 def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("...")
-    cell.outputs = [glue_output("fig-a.runs", repr(glue.runs_record([SMALL])))]
+    cell.outputs = [glue_output("fig-a.runs", repr(glue.runs_record([TINY])))]
     nb.cells = [
         cell,
         nbformat.v4.new_markdown_cell("```{glue:figure} fig-a\n:name: fig-a\n```"),
@@ -150,7 +152,7 @@ def test_the_records_are_read_back_from_executed_chapters(tmp_path):
     nbformat.write(nb, tmp_path / "ch.ipynb")
     rows = provenance.figures_and_tables({"ch": tmp_path / "ch.ipynb"})
     assert [(r["label"], r["chapter"]) for r in rows] == [("fig-a", "ch"), ("fig-b", "ch")]
-    assert rows[0]["runs"][0]["key"] == run_key(SMALL)
+    assert rows[0]["runs"][0]["key"] == run_key(TINY)
     assert rows[1]["runs"] is None  # no record: the appendix's assert names it
     table = provenance.runs_table(rows[:1])
     # The key in the HTML only (the PDF names the run by its number and its command's settings).
@@ -182,7 +184,7 @@ def test_an_interactive_view_is_named_as_the_version_of_the_figure_before_it(tmp
         nbformat.v4.new_markdown_cell(view),
     ]
     record = nbformat.v4.new_code_cell("...")
-    runs = repr(glue.runs_record([SMALL]))
+    runs = repr(glue.runs_record([TINY]))
     record.outputs = [glue_output(f"{name}.runs", runs) for name in ("fig-a", "fig-a-3d")]
     nb.cells.insert(0, record)
     nbformat.write(nb, tmp_path / "ch.ipynb")

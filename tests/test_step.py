@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from small_runs import noisy
 
-from vaebook import Config, draws, train
+from vaebook import Config, draws
 from vaebook.backend import xla_program
 from vaebook.data import swiss_roll
 from vaebook.loss import loss_terms, objective
@@ -72,23 +73,22 @@ def test_the_half_batches_give_the_whole_batch_gradient(kind):
 
 
 @pytest.mark.parametrize("noise_draw", ["step", "once"])
-def test_the_first_step_reads_the_noise_that_noise_draw_names(noise_draw):
+def test_the_first_step_reads_the_noise_that_noise_draw_names(noise_draw, trained):
     """The first step's objective, recomputed from its parts: the first batch, the encoder's
     input (the first step's own noise draw, or the one noisy copy) and the step's eps."""
-    config = Config(
-        n_points=200, epochs=1, hidden_units=8, noise_mean=2.0, noise_std=4.0, noise_draw=noise_draw, seed=4
-    )
-    run = train(config, progress=False)
-    points, seed = tf.constant(swiss_roll(200, seed=4)), tf.constant(4, tf.int64)
+    config = noisy(noise_draw)
+    assert (config.noise_mean, config.noise_std, config.seed) == (2.0, 4.0, 4)
+    run, batch = trained(config), config.batch_size
+    points, seed = tf.constant(swiss_roll(config.n_points, seed=4)), tf.constant(4, tf.int64)
     # Compiled with the seed as an input, as the trainer's draws are (a constant seed would be
     # folded by TensorFlow's own Philox kernel, whose numbers differ from XLA's).
     noise = draws.Noise.of(config)
     if noise_draw == "once":
         copy = xla_program(lambda x, s: noise.added(x, s, 0, draws.ONCE_NOISE_STREAM))(points, seed)
-        inputs = copy[:100]
+        inputs = copy[:batch]
     else:
-        inputs = xla_program(lambda x, s: noise.added(x, s, 0))(points[:100], seed)
-    eps = xla_program(lambda s: draws.normal((100, 2), s, draws.EPS_STREAM, 0))(seed)
+        inputs = xla_program(lambda x, s: noise.added(x, s, 0))(points[:batch], seed)
+    eps = xla_program(lambda s: draws.normal((batch, 2), s, draws.EPS_STREAM, 0))(seed)
     params = [tf.constant(p) for p in initial_params(config)]
-    expected = objective(*loss_terms(points[:100], *forward(params, inputs, eps, Network.of(config))))
+    expected = objective(*loss_terms(points[:batch], *forward(params, inputs, eps, Network.of(config))))
     assert run.objective[0] == pytest.approx(float(expected), rel=1e-5)

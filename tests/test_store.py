@@ -8,6 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from small_runs import TINY
 
 from vaebook import Config, cache, train
 from vaebook.errors import CacheUnusable, DamagedRunFile
@@ -16,17 +17,11 @@ from vaebook.store import RunFile, is_cached, run_key
 
 pytestmark = pytest.mark.quick
 
-TINY = Config(n_points=200, epochs=2, hidden_units=8, snapshots=(2,), eval_every=2)
 
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """The bytes of TINY's finished run file, trained once for the module."""
-    folder = tmp_path_factory.mktemp("trained")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VAEBOOK_CACHE", str(folder))
-        run = train(TINY, progress=False)
-        return run, RunFile.of(TINY).path.read_bytes()
+@pytest.fixture
+def tiny(trained):
+    """TINY's run and the bytes of its finished file, from the session's trained runs."""
+    return trained(TINY), trained.file(TINY)
 
 
 def planted(blob: bytes) -> RunFile:
@@ -68,10 +63,10 @@ def test_writing_without_the_lock_is_refused():
         RunFile.of(TINY).discard()
 
 
-def test_a_finished_run_loads_from_a_read_only_cache_without_its_lock(trained, monkeypatch):
+def test_a_finished_run_loads_from_a_read_only_cache_without_its_lock(tiny, monkeypatch):
     """Nothing is written to load a finished run: with every write failing as on a read-only
     file system, the run loads; a run that must be trained names the folder."""
-    run, blob = trained
+    run, blob = tiny
     run_file = planted(blob)
 
     def read_only(*args, **kwargs):
@@ -170,8 +165,8 @@ def damaged_files(blob: bytes) -> dict:
         "wrong shape, valid checksum", "unknown array, valid checksum", "zip bomb", "not a zip", "empty",
     ],
 )  # fmt: skip
-def test_a_damaged_run_file_is_said_moved_aside_and_trained_again(kind, trained):
-    run, blob = trained
+def test_a_damaged_run_file_is_said_moved_aside_and_trained_again(kind, tiny):
+    run, blob = tiny
     damaged = damaged_files(blob)[kind]
     run_file = planted(damaged)
     with pytest.warns(DamagedRunFile, match="unreadable"):
@@ -182,8 +177,8 @@ def test_a_damaged_run_file_is_said_moved_aside_and_trained_again(kind, trained)
     assert cache.load_arrays(run_file.path) is not None
 
 
-def test_a_folder_in_the_run_file_s_place_is_moved_aside(trained):
-    run, _ = trained
+def test_a_folder_in_the_run_file_s_place_is_moved_aside(tiny):
+    run, _ = tiny
     run_file = RunFile.of(TINY)
     (run_file.path / "inside").mkdir(parents=True)
     run_file.path.with_name(run_file.path.name + ".damaged").write_text("an older damaged file")
@@ -192,10 +187,10 @@ def test_a_folder_in_the_run_file_s_place_is_moved_aside(trained):
     assert (run_file.path.with_name(run_file.path.name + ".damaged") / "inside").is_dir()
 
 
-def test_sizes_are_checked_before_any_array_is_read(monkeypatch, trained):
+def test_sizes_are_checked_before_any_array_is_read(monkeypatch, tiny):
     """A file whose headers promise arrays the run cannot hold is refused before an array is
     read or the checksum computed."""
-    _, blob = trained
+    _, blob = tiny
     files = damaged_files(blob)
     monkeypatch.setattr(np.lib.format, "read_array", pytest.fail)
     monkeypatch.setattr(cache, "_streamed_checksum", pytest.fail)
@@ -217,8 +212,8 @@ def test_the_checksum_streams_and_matches_the_whole_array_checksum():
         cache.load_arrays(io.BytesIO(changed))  # a whole zip, its CRCs right, another checksum
 
 
-def test_is_cached_names_only_a_finished_run(trained):
-    _, blob = trained
+def test_is_cached_names_only_a_finished_run(tiny):
+    _, blob = tiny
     assert not is_cached(TINY)
     planted(blob)
     assert is_cached(TINY) and os.path.exists(RunFile.of(TINY).path)

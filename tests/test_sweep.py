@@ -1,22 +1,26 @@
 """Sweeps on the local process pool and on a dask cluster give exactly the runs of ``train``."""
 
+import contextlib
 import os
-import signal
 import threading
-import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import tensorflow as tf
 from dask.distributed import Client, LocalCluster, get_task_stream
+from small_runs import BASE
 
-from vaebook import Config, TrainingDiverged, train
+from vaebook import Config, TrainingDiverged
 from vaebook.cache import load_arrays
+from vaebook.store import RunFile
 from vaebook.sweep import RunFailed, train_many
+from vaebook.transport import redirected
 
 
 def tiny(seed: int) -> Config:
-    return Config(n_points=500, epochs=12, hidden_units=16, seed=seed, snapshots=(12,))
+    return BASE.replace(epochs=12, seed=seed, snapshots=(12,))
 
 
 def assert_only_whole_runs(folder, n: int):
@@ -29,38 +33,47 @@ def assert_only_whole_runs(folder, n: int):
 
 
 @pytest.mark.integration
-def test_a_sweep_gives_exactly_the_runs_of_train(cache, tmp_path, monkeypatch):
+def test_a_sweep_gives_exactly_the_runs_of_train(cache, trained):
     configs = [tiny(seed) for seed in (0, 1)]
     swept = train_many(configs, workers=2, progress=False)  # two worker processes
-    monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "alone"))
-    assert swept == [train(config, progress=False) for config in configs]  # Run compares every array
+    assert swept == [trained(config) for config in configs]  # train alone; Run compares every array
 
 
-def test_any_executor_trains_into_private_folders_and_the_caller_saves(cache, tmp_path, monkeypatch):
+def test_any_executor_trains_into_private_folders_and_the_caller_saves(cache, trained):
     configs = [tiny(seed) for seed in (2, 3)]
     with ThreadPoolExecutor(2) as threads:  # in this process: the private folders are per thread
         swept = train_many(configs, executor=threads, progress=False)
     assert_only_whole_runs(cache, len(configs))
-    monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "alone"))
-    assert swept == [train(config, progress=False) for config in configs]  # Run compares every array
+    assert swept == [trained(config) for config in configs]  # train alone; Run compares every array
 
 
 class Corrupting(ThreadPoolExecutor):
-    """Workers whose run files arrive with one byte flipped in the middle."""
+    """Workers that send back the run's real file (``trained``'s) with one byte flipped in the
+    middle, instead of training it."""
+
+    def __init__(self, trained) -> None:
+        super().__init__(1)
+        self.trained = trained
 
     def submit(self, fn, *args, **kwargs):
-        def corrupted():
-            name, blob = fn(*args, **kwargs)
-            middle = len(blob) // 2
-            return name, blob[:middle] + bytes([blob[middle] ^ 1]) + blob[middle + 1 :]
+        _, config = args  # fn(train_and_export, config): the trained file stands for the worker's
+        with redirected(self.trained.folder):
+            name = RunFile.of(config).path.relative_to(self.trained.folder).as_posix()
+        blob = self.trained.file(config)
+        middle = len(blob) // 2
+        return super().submit(lambda: (name, blob[:middle] + bytes([blob[middle] ^ 1]) + blob[middle + 1 :]))
 
-        return super().submit(corrupted)
 
-
-def test_a_run_file_that_arrives_damaged_is_refused_and_not_saved(cache):
-    with Corrupting(1) as corrupting, pytest.raises(ValueError, match="refusing to save .*npz"):
+def test_a_run_file_that_arrives_damaged_is_refused_and_not_saved(cache, trained):
+    with Corrupting(trained) as corrupting, pytest.raises(ValueError, match="refusing to save .*npz"):
         train_many([tiny(4)], executor=corrupting, progress=False)
     assert not list(cache.rglob("*.npz")) and not list(cache.rglob("*.tmp"))
+
+
+def diverging(config: Config, progress: bool = True):
+    """A trainer whose every run diverges: the sweep's own failures, without training one (the
+    trainer's divergence is test_training's)."""
+    raise TrainingDiverged(f"training diverged in epoch 1 of {config.epochs} (learning_rate=10000)")
 
 
 @pytest.mark.parametrize(
@@ -71,21 +84,25 @@ def test_a_run_file_that_arrives_damaged_is_refused_and_not_saved(cache):
         pytest.param("here", marks=pytest.mark.quick),
     ],
 )
-def test_a_run_that_fails_is_named_with_its_config_and_traceback(where, cache):
+def test_a_run_that_fails_is_named_with_its_config_and_traceback(where, cache, monkeypatch):
     """A diverging run among good ones: RunFailed names its Config; its cause is the trainer's
-    own exception, with the traceback of where it was raised (in another process for the pool)."""
+    own exception, with the traceback of where it was raised (in another process for the pool,
+    whose workers train for real; in this process the trainer is one that always diverges)."""
     import traceback
 
     bad = tiny(5).replace(learning_rate=1e4)
     configs = [bad] if where == "here" else [bad, bad.replace(seed=6)]
     kwargs = {"executor": ThreadPoolExecutor(1)} if where == "executor" else {"workers": 2}
+    if where != "pool":
+        monkeypatch.setattr("vaebook.sweep.train", diverging)
     with pytest.raises(RunFailed) as raised:
         train_many(configs, progress=False, **(kwargs if where != "here" else {"workers": 1}))
     assert raised.value.config in configs and repr(raised.value.config) in str(raised.value)
     cause = raised.value.__cause__
     assert isinstance(cause, TrainingDiverged) and "learning_rate=10000" in str(cause)
     shown = "".join(traceback.format_exception(raised.value))
-    assert "vaebook/training.py" in shown and "raise TrainingDiverged(" in shown
+    raiser = "vaebook/training.py" if where == "pool" else "tests/test_sweep.py"
+    assert raiser in shown and "raise TrainingDiverged(" in shown
     assert not [p for p in cache.rglob("*.npz") if ".partial" in p.name]
 
 
@@ -116,7 +133,7 @@ def tf_threads() -> tuple[int, int]:
 
 
 @pytest.mark.integration
-def test_a_sweep_on_a_dask_cluster_is_train_alone_in_the_callers_cache(cluster, cache, tmp_path, monkeypatch):
+def test_a_sweep_on_a_dask_cluster_is_train_alone_in_the_callers_cache(cluster, cache, trained):
     _, client, workers_cache = cluster
     configs = [tiny(seed) for seed in (0, 1)]
     with get_task_stream(client) as tasks:
@@ -126,44 +143,61 @@ def test_a_sweep_on_a_dask_cluster_is_train_alone_in_the_callers_cache(cluster, 
     trained_on = list({task["worker"] for task in tasks.data})
     threads = client.run(tf_threads, workers=trained_on)
     assert trained_on and all(t == (1, 1) for t in threads.values()), threads  # 1-thread workers: 1 each
-    monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "alone"))
-    assert swept == [train(config, progress=False) for config in configs]  # Run compares every array
+    assert swept == [trained(config) for config in configs]  # train alone; Run compares every array
 
 
-def _when_a_task_runs(client: Client, action) -> threading.Thread:
-    """A thread that waits until a worker is executing a task, then does action(its address)."""
+# Faults injected into the workers' trainer at its first compiled call (``EpochLoop.train``), the
+# middle of a run: code run in each worker process (``client.run(exec, ...)``), since the workers
+# cannot import this module. MARKER is a file the first worker to get there creates.
+AT_FIRST_CALL = """
+import os, signal, threading
+from vaebook.training import EpochLoop
 
-    def watch():
-        while True:
-            busy = client.run(lambda dask_worker: dask_worker.state.executing_count > 0)
-            if any(busy.values()):
-                action(min(a for a, b in busy.items() if b))
-                return
-            time.sleep(0.05)
+def at_first_call(self, *args):
+    try:
+        os.close(os.open({marker!r}, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:  # another worker got there first
+        return untouched(self, *args)
+    with open({marker!r}, "w") as f:
+        f.write(str(os.getpid()))
+    {fault}
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
+untouched = getattr(EpochLoop.train, "__wrapped__", EpochLoop.train)
+at_first_call.__wrapped__ = untouched
+EpochLoop.train = at_first_call
+"""
+DIE = "os.kill(os.getpid(), signal.SIGKILL)"
+# Says so through a named pipe the test reads, then waits for the cluster to be closed.
+HANG = "open({ready!r}, 'w').close()\n    threading.Event().wait()"
+UNTOUCHED = """
+from vaebook.training import EpochLoop
+EpochLoop.train = getattr(EpochLoop.train, "__wrapped__", EpochLoop.train)
+"""
+
+
+@contextlib.contextmanager
+def fault_at_first_call(client: Client, marker: Path, fault: str) -> Iterator[None]:
+    """Within the block, the first worker to reach its first compiled call writes its pid into
+    ``marker`` and does ``fault``; the others train as they would."""
+    client.run(exec, AT_FIRST_CALL.format(marker=str(marker), fault=fault), {})
+    try:
+        yield
+    finally:
+        client.run(exec, UNTOUCHED, {}, on_error="ignore")
 
 
 @pytest.mark.integration
-def test_a_sweep_survives_a_worker_killed_in_the_middle(cluster, cache, tmp_path, monkeypatch):
+def test_a_sweep_survives_a_worker_killed_in_the_middle(cluster, cache, trained, tmp_path):
     _, client, _ = cluster
-    configs = [tiny(seed).replace(epochs=40) for seed in range(10, 14)]  # long enough to be killed in
-    pids = client.run(os.getpid)
-    killed = []
-
-    def kill(address):
-        os.kill(pids[address], signal.SIGKILL)
-        killed.append(address)
-
-    watcher = _when_a_task_runs(client, kill)
-    swept = train_many(configs, executor=client.get_executor(), progress=False)
-    watcher.join(timeout=1)
-    assert killed and pids[killed[0]] not in client.run(os.getpid, on_error="ignore").values()  # it died
+    configs = [tiny(seed) for seed in range(10, 14)]
+    pids = set(client.run(os.getpid).values())
+    marker = tmp_path / "killed"
+    with fault_at_first_call(client, marker, DIE):
+        swept = train_many(configs, executor=client.get_executor(), progress=False)
+    killed = int(marker.read_text())
+    assert killed in pids and killed not in client.run(os.getpid, on_error="ignore").values()  # it died
     assert_only_whole_runs(cache, len(configs))
-    monkeypatch.setenv("VAEBOOK_CACHE", str(tmp_path / "alone"))
-    assert swept == [train(config, progress=False) for config in configs]  # Run compares every array
+    assert swept == [trained(config) for config in configs]  # train alone; Run compares every array
 
 
 @pytest.mark.integration
@@ -189,10 +223,20 @@ def test_a_closed_client_is_named_and_nothing_is_saved(cluster, cache):
 
 
 @pytest.mark.integration
-def test_a_cluster_lost_mid_sweep_is_named_and_only_finished_runs_are_saved(cluster, cache):
+def test_a_cluster_lost_mid_sweep_is_named_and_only_finished_runs_are_saved(cluster, cache, tmp_path):
+    """The cluster is closed while a worker is in the middle of a run, which it cannot finish."""
     local, client, _ = cluster  # the last test of the module: it closes the cluster
-    configs = [tiny(seed).replace(epochs=300) for seed in range(30, 34)]  # outlasting the watcher
-    _when_a_task_runs(client, lambda address: local.close())
+    configs = [tiny(seed) for seed in range(30, 34)]
+    ready = tmp_path / "under-way"
+    os.mkfifo(ready)
+
+    def close_when_a_run_is_under_way():
+        ready.read_bytes()  # returns once a worker has opened and closed the pipe
+        local.close()
+
+    threading.Thread(target=close_when_a_run_is_under_way, daemon=True).start()
+    hang = AT_FIRST_CALL.format(marker=str(tmp_path / "hung"), fault=HANG.format(ready=str(ready)))
+    client.run(exec, hang, {})  # not put back: the cluster is closed
     lost = "executor .* could not run the sweep .*CancelledError.*: the cluster or a worker process was lost"
     with pytest.raises(RuntimeError, match=lost):
         train_many(configs, executor=client.get_executor(), progress=False)

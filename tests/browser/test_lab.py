@@ -69,7 +69,6 @@ def lab(tmp_path_factory):
     shutil.rmtree(ROOT / "book" / ".ipynb_checkpoints", ignore_errors=True)
 
 
-@pytest.mark.integration
 def test_jupyterlab_opens_a_chapter_rendered(browser, lab):
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
