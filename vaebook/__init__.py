@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 # Each public name, and the module that defines it.
 _SOURCES = {
     "Config": "config",
