@@ -8,8 +8,10 @@ is trained once per class. A third re-runs chapters 5 and 6 at the report's own 
 fewer runs than the book. All are the integration tier's (make integration)."""
 
 import os
+import re
 
 import nbformat
+import papermill
 import pytest
 from papermill_runs import BOOK, SMALL, execute, glued, stops_at_once, suggestion
 
@@ -90,6 +92,17 @@ class TestChaptersFourToEight:
         assert first["quite-well"] == "describes none of the runs"
         assert late["ratio-median"] < first["ratio-median"] and late["band"] == first["band"]
         assert late["script-quite-well"] == "not measured (script_seeds = 0)"
+
+    def test_a_misspelt_name_stops_a_training_chapter_before_it_trains(self, folder):
+        # papermill injects any name; without the set-up cell's check, `seds` would be ignored
+        # and the chapter would train its default ten seeds.
+        with pytest.raises(papermill.PapermillExecutionError) as caught:
+            execute("04_training", folder, **SMALL, seds=2)
+        assert caught.value.ename == "UnknownParameter", caught.value.ename
+        assert caught.value.evalue.startswith("unknown parameter 'seds' (did you mean 'seeds'?)")
+        executed = nbformat.read(folder / "04_training.ipynb", as_version=4)
+        ran = [c for c in executed.cells if c.get("execution_count")]
+        assert not any(re.search(r"\btrain(_many)?\(", c.source) for c in ran), "it trained"
 
     def test_a_match_epoch_past_the_run_stops_at_once(self, folder):
         message = stops_at_once("05_results", folder, "match_epoch", **SMALL)
