@@ -82,8 +82,8 @@ def build(book: Book, pdf: bool = False, workers: int = 2, parameters: dict | No
     scratch = book.build_folder  # beside book/, so that the final renames are atomic
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="executed-", dir=scratch) as tmp:
-        chapters = f"{len(todo)} chapter{'s' * (len(todo) != 1)}"
-        print(f"executing {chapters} with papermill ({workers} at a time)", flush=True)
+        count = f"{len(todo)} chapter{'s' * (len(todo) != 1)}"
+        print(f"executing {count} with papermill ({workers} at a time)", flush=True)
         failure = kernels.execute_all(todo, Path(tmp), workers, values, logs=scratch / "kernels", after=scrub)
         if failure:
             print(failure, file=sys.stderr)

@@ -55,8 +55,8 @@ def portable(
     values = by_chapter(parameters or {}, todo)
     shutil.rmtree(out, ignore_errors=True)  # no stale chapter of an earlier check is compared
     out.mkdir(parents=True)
-    chapters = f"{len(todo)} chapter{'s' * (len(todo) != 1)}"
-    print(f"executing {chapters} with papermill ({workers} at a time) into {out}", flush=True)
+    count = f"{len(todo)} chapter{'s' * (len(todo) != 1)}"
+    print(f"executing {count} with papermill ({workers} at a time) into {out}", flush=True)
     logs = book.build_folder / "kernels"
     failure = kernels.execute_all(
         todo, out, workers, values, command="vaebook check", logs=logs, after=build.scrub
