@@ -105,7 +105,9 @@ def suggestion(chapter: str, index: int) -> dict[str, object]:
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     section = text[text.index("## Try it") :]
     block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
-    commands = [line for line in block.splitlines() if line.startswith("papermill ")]
+    # A command continued on the next line (a trailing backslash) is one command.
+    lines = block.replace("\\\n", " ").splitlines()
+    commands = [line for line in lines if line.startswith("papermill ")]
     words = shlex.split(commands[index])
     assert words[:3] == ["papermill", f"book/{chapter}.ipynb", "out.ipynb"], words
     pairs = words[3:]

@@ -17,7 +17,7 @@ TAIL = 0.1
 GRADES = (
     "as close as a second sample",
     "within twice the floor",
-    "within five times the floor",
+    "two to five times the floor",
     "more than five times the floor",
 )
 EDGES = (2.0, 5.0)

@@ -47,7 +47,7 @@ def roll_parameters(n: int, seed: Seed = 0, kind: str = "report") -> tuple[np.nd
 
 
 def roll_points(t: np.ndarray, height: np.ndarray) -> np.ndarray:
-    """Map intrinsic coordinates to 3-D: (t cos t, height, t sin t), as float32."""
+    """The roll's points in 3-D, (t cos t, height, t sin t), as float32."""
     return np.stack(
         [t * np.cos(t), height, t * np.sin(t)], axis=1
     ).astype(np.float32)
