@@ -180,11 +180,11 @@ def test_the_slider_shows_another_epoch_and_the_legend_hides_a_set(browser, site
     WebDriverWait(browser, 20).until(lambda b: b.execute_script(state)["title"] == "epoch 51")
     after = browser.execute_script(state)
     assert after["step"] == 4  # the fifth snapshot epoch: 1, 5, 9, 13, 51
-    assert after["generated"] != before["generated"], "the generated points did not change"
+    assert after["generated"] != before["generated"], "the reconstructions did not change"
     assert after["real"] == before["real"], "the real points are the same at every epoch"
 
     entries = browser.find_elements("css selector", "#plotly-overlay .legendtext")
-    entry = next(e for e in entries if e.text == "generated")
+    entry = next(e for e in entries if e.text == "reconstructions")
     ActionChains(browser).move_to_element(entry).click().perform()
     WebDriverWait(browser, 20).until(lambda b: b.execute_script(state)["visible"] == ["legendonly", True])
     assert _console_errors(browser) == []

@@ -213,7 +213,7 @@ def evolution(real: np.ndarray, recon: dict[int, np.ndarray]) -> Figure:
 def latent_means(mu: np.ndarray, t: np.ndarray) -> Figure:
     """The encoder's means of the training points, coloured by t: the first two latent dimensions
     against each other, or, for a one-dimensional latent space, its one dimension against t."""
-    fig = _figure(4.6)
+    fig = _figure(3.6)
     ax = fig.add_subplot()
     if mu.shape[1] == 1:
         x, y, labels = t, mu[:, 0], ("roll parameter t", "encoder mean $\\mu_1$")
