@@ -70,6 +70,18 @@ def test_threshold_sweep_names_where_the_verdict_flips():
     assert robustness.flips(sweep) == [(0.1, 0.2)]
 
 
+def test_flips_in_words_reads_as_the_chapters_print_them():
+    """Catches a list joined wrongly (a comma before the last "and", a unit on every item)."""
+    one = [(0.7, "a"), (0.8, "b")]
+    three = [(1.5, "x"), (2, "y"), (3, "y"), (4, "z"), (5, "x")]
+    assert robustness.flips_in_words([(0.1, True), (0.2, True)]) == "nowhere"
+    assert robustness.flips_in_words(one, ".0%") == "between 70% and 80%"
+    assert (
+        robustness.flips_in_words(three, "g", " times the floor")
+        == "between 1.5 and 2, between 3 and 4 and between 4 and 5 times the floor"
+    )
+
+
 def test_a_paired_difference_of_one_sign_has_the_smallest_exact_p():
     # Ten differences of one sign: only flipping none or all of them reaches so large a mean.
     a, b = [1.5 + i for i in range(10)], [0.0] * 10

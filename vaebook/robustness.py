@@ -61,6 +61,17 @@ def flips(sweep: Sequence[tuple[float, V]]) -> list[tuple[float, float]]:
     return [(a, b) for (a, va), (b, vb) in zip(sweep, sweep[1:]) if va != vb]
 
 
+def flips_in_words(sweep: Sequence[tuple[float, V]], form: str = "g", unit: str = "") -> str:
+    """Where a ``threshold_sweep``'s verdict changes, as a chapter says it: "between 70% and 80%
+    and between 90% and 95%" (thresholds in the format ``form``, then ``unit``), or "nowhere"."""
+    places = [f"between {a:{form}} and {b:{form}}" for a, b in flips(sweep)]
+    if not places:
+        return "nowhere"
+    if len(places) > 1:
+        places[-2:] = [f"{places[-2]} and {places[-1]}"]
+    return ", ".join(places) + unit
+
+
 def paired_difference(
     a: Sequence[float], b: Sequence[float], level: float = 0.95
 ) -> tuple[float, float, float, float]:
